@@ -1,0 +1,3 @@
+from devgroups.cli import main
+
+main()

@@ -1,0 +1,24 @@
+"""One Settings object, built once (by the command line or a test) and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from devgroups.store.engine import sqlite_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("devgroups-data")
+    db_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    access_token_ttl: int = 86400
+    max_body_bytes: int = 1024 * 1024
+    listing_cache_users: int = 1024
+    log_level: str = "info"
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or sqlite_url(self.data_dir)

@@ -1,0 +1,80 @@
+"""Request and response bodies, with the field names and limits of Hekr's documentation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from devgroups.domain.model import MAX_DEVICES_PER_GROUP, MAX_TEXT_LENGTH
+
+# At least one character that is not white space, at most 128 characters.
+Text128 = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=r"\S")]
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
+
+
+class Body(BaseModel):
+    # Unknown fields are ignored, never stored; types are never coerced ("1" is not 1).
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class DeviceRefIn(Body):
+    devTid: Ident = Field(description="Device id")
+    ctrlKey: Ident = Field(description="The device's control key")
+
+
+DeviceList = Annotated[list[DeviceRefIn], Field(min_length=1, max_length=MAX_DEVICES_PER_GROUP)]
+
+
+class GroupCreate(Body):
+    groupName: Text128
+    deviceList: DeviceList
+    desc: Text128
+
+
+class GroupRename(Body):
+    newGroupName: Text128
+
+
+class DeviceRefOut(BaseModel):
+    devTid: str
+    ctrlKey: str
+
+
+class GroupOut(BaseModel):
+    groupName: str
+    groupId: str
+    deviceList: list[DeviceRefOut]
+    desc: str
+    createTime: int = Field(description="Epoch milliseconds")
+    updateTime: int | None = Field(description="Epoch milliseconds; null until changed")
+    groupMid: str = Field(description="The product (mid) of every device in the group")
+
+
+class ErrorOut(BaseModel):
+    code: int
+    desc: str
+    timestamp: int = Field(description="Epoch milliseconds")
+
+
+class LoginIn(Body):
+    username: Ident
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    pid: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "00000000000"
+    clientType: Literal["ANDROID", "IOS", "WEB"] = "WEB"
+
+
+class RefreshIn(Body):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    expires_in: Annotated[int, Field(ge=60, le=86400)] | None = Field(
+        default=None, description="Requested access token lifetime in seconds"
+    )
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+    jti: str
+    user: str = Field(description="The uid")
