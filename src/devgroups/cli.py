@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Iterator
@@ -56,11 +57,19 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT and then re-raises the signal with
+    # the handler it found: make that handler end the process with status 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
     runtime = open_runtime(settings)
     try:
         asyncio.run(_serve(settings, runtime, access_log))
     finally:
         runtime.close()
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def _serve(settings: Settings, runtime: Runtime, access_log: bool) -> None:
