@@ -102,7 +102,7 @@ def translate_validation(errors: Any) -> e.HekrError:
     return e.InvalidParam(param, reason)
 
 
-_REASONS = {"string_pattern_mismatch": "must not be blank"}
+_REASONS = {"string_pattern_mismatch": "must not be blank nor hold control characters"}
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from devgroups.domain.model import MAX_DEVICES_PER_GROUP, MAX_TEXT_LENGTH
 
-# At least one character that is not white space, at most 128 characters.
-Text128 = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=r"\S")]
-Ident = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
+# No control characters (PostgreSQL cannot even store NUL); names are not blank either.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+_NOT_BLANK = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+Text128 = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=_NOT_BLANK)
+]
+Ident = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=_PRINTABLE)
+]
 
 
 class Body(BaseModel):
@@ -64,9 +70,14 @@ class LoginIn(Body):
     clientType: Literal["ANDROID", "IOS", "WEB"] = "WEB"
 
 
+def _integral(value: object) -> object:
+    # JSON has one number type: 3600.0 is the integer 3600, as JSON Schema says.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class RefreshIn(Body):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
-    expires_in: Annotated[int, Field(ge=60, le=86400)] | None = Field(
+    expires_in: Annotated[int, Field(ge=60, le=86400), BeforeValidator(_integral)] | None = Field(
         default=None, description="Requested access token lifetime in seconds"
     )
 
