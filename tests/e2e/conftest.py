@@ -51,11 +51,7 @@ class Fleet:
         """Every stored row but sessions, to prove a refused request changed nothing."""
         db = sqlite3.connect(self.server.data_dir / "devgroups.sqlite3")
         try:
-            return [
-                line
-                for line in db.iterdump()
-                if "refresh_tokens" not in line
-            ]
+            return [line for line in db.iterdump() if "refresh_tokens" not in line]
         finally:
             db.close()
 

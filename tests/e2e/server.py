@@ -45,8 +45,19 @@ def start_server(data_dir: Path, *extra: str) -> ServerProcess:
     data_dir.mkdir(parents=True, exist_ok=True)
     with log.open("a") as log_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "devgroups", "serve", "--port", "0",
-             "--data-dir", str(data_dir), "--log-level", "warning", *extra],
+            [
+                sys.executable,
+                "-m",
+                "devgroups",
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                str(data_dir),
+                "--log-level",
+                "warning",
+                *extra,
+            ],
             stdout=subprocess.PIPE,
             stderr=log_file,
             text=True,

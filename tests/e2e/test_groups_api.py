@@ -19,7 +19,13 @@ def test_create_answers_201_with_the_documented_fields(fleet: Fleet) -> None:
     assert answer.status_code == 201
     body = answer.json()
     assert set(body) == {
-        "groupName", "groupId", "deviceList", "desc", "createTime", "updateTime", "groupMid"
+        "groupName",
+        "groupId",
+        "deviceList",
+        "desc",
+        "createTime",
+        "updateTime",
+        "groupMid",
     }
     assert body["groupName"] == "走廊灯组"
     assert body["deviceList"] == device_json(refs)
@@ -33,11 +39,19 @@ def test_list_shows_only_the_callers_groups(fleet: Fleet) -> None:
     alice, bob = fleet.account("alice"), fleet.account("bob")
     a = alice.client.post(
         "/group",
-        json={"groupName": "a", "deviceList": device_json(alice.devices(fleet.admin, 1)), "desc": "d"},
+        json={
+            "groupName": "a",
+            "deviceList": device_json(alice.devices(fleet.admin, 1)),
+            "desc": "d",
+        },
     ).json()
     b = bob.client.post(
         "/group",
-        json={"groupName": "b", "deviceList": device_json(bob.devices(fleet.admin, 1)), "desc": "d"},
+        json={
+            "groupName": "b",
+            "deviceList": device_json(bob.devices(fleet.admin, 1)),
+            "desc": "d",
+        },
     ).json()
     assert alice.client.get("/group").json() == [a]
     assert bob.client.get("/group").json() == [b]
@@ -115,9 +129,21 @@ def test_login_and_refresh(fleet: Fleet) -> None:
 
     session = anonymous.post(
         "/login",
-        json={"username": "alice", "password": "pw-1", "pid": "00000000000", "clientType": "ANDROID"},
+        json={
+            "username": "alice",
+            "password": "pw-1",
+            "pid": "00000000000",
+            "clientType": "ANDROID",
+        },
     ).json()
-    assert set(session) == {"access_token", "refresh_token", "token_type", "expires_in", "jti", "user"}
+    assert set(session) == {
+        "access_token",
+        "refresh_token",
+        "token_type",
+        "expires_in",
+        "jti",
+        "user",
+    }
     assert (session["token_type"], session["expires_in"]) == ("bearer", 86400)
 
     renewed = anonymous.post(
@@ -134,12 +160,15 @@ def test_login_and_refresh(fleet: Fleet) -> None:
 
 def test_openapi_describes_every_call(fleet: Fleet) -> None:
     spec = fleet.client().get("/openapi.json").json()
-    operations = {
-        (path, method) for path, item in spec["paths"].items() for method in item
-    }
+    operations = {(path, method) for path, item in spec["paths"].items() for method in item}
     assert {
-        ("/login", "post"), ("/token/refresh", "post"), ("/group", "post"), ("/group", "get"),
-        ("/group", "delete"), ("/group/{groupId}", "put"), ("/group/{groupId}", "post"),
+        ("/login", "post"),
+        ("/token/refresh", "post"),
+        ("/group", "post"),
+        ("/group", "get"),
+        ("/group", "delete"),
+        ("/group/{groupId}", "put"),
+        ("/group/{groupId}", "post"),
         ("/group/{groupId}", "delete"),
     } <= operations
     assert fleet.client().get("/docs").status_code == 200

@@ -37,9 +37,12 @@ def test_twenty_concurrent_creates_leave_ten_groups(fleet: Fleet) -> None:
     alice = fleet.account("alice")
     refs = device_json(alice.devices(fleet.admin, 1))
     for i in range(9):
-        assert alice.client.post(
-            "/group", json={"groupName": f"g{i}", "deviceList": refs, "desc": "d"}
-        ).status_code == 201
+        assert (
+            alice.client.post(
+                "/group", json={"groupName": f"g{i}", "deviceList": refs, "desc": "d"}
+            ).status_code
+            == 201
+        )
     body = {"groupName": "late", "deviceList": refs, "desc": "d"}
     statuses = asyncio.run(
         race(fleet.server.url, token_of(fleet, alice.client), [("POST", "/group", body)] * 20)
@@ -108,8 +111,9 @@ def test_command_line_works_while_the_server_runs(fleet: Fleet) -> None:
     assert made.returncode == 0, made.stderr
     uid = made.stdout.strip()
     assert uid.isdigit() and len(uid) == 11
-    added = devgroups("device", "add", "--devtid", "ESP_CLI", "--ctrlkey", "ck", "--mid", "m1",
-                      "--owner", "carol")
+    added = devgroups(
+        "device", "add", "--devtid", "ESP_CLI", "--ctrlkey", "ck", "--mid", "m1", "--owner", "carol"
+    )
     assert added.returncode == 0, added.stderr
     again = devgroups("device", "add", "--devtid", "ESP_CLI", "--ctrlkey", "ck", "--mid", "m1")
     assert again.returncode == 1
@@ -123,7 +127,11 @@ def test_command_line_works_while_the_server_runs(fleet: Fleet) -> None:
     carol = fleet.client(session["access_token"])
     made_group = carol.post(
         "/group",
-        json={"groupName": "g", "deviceList": [{"devTid": "ESP_CLI", "ctrlKey": "ck"}], "desc": "d"},
+        json={
+            "groupName": "g",
+            "deviceList": [{"devTid": "ESP_CLI", "ctrlKey": "ck"}],
+            "desc": "d",
+        },
     )
     assert made_group.status_code == 201
     assert made_group.json()["groupMid"] == "m1"

@@ -65,7 +65,9 @@ def test_twenty_racing_creates_leave_exactly_ten_groups(runtime: Runtime) -> Non
     refs = make_devices(runtime.store, "alice", 1)
     for i in range(9):
         groups.create_group(runtime.store, uid, f"g{i}", "d", refs)
-    results = run_together(20, lambda i: groups.create_group(runtime.store, uid, f"r{i}", "d", refs))
+    results = run_together(
+        20, lambda i: groups.create_group(runtime.store, uid, f"r{i}", "d", refs)
+    )
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, errors.GroupLimitReached) for r in results if isinstance(r, Exception))
     assert len(runtime.groups.listing(uid).groups) == 10
@@ -76,11 +78,15 @@ def test_racing_additions_never_pass_512(runtime: Runtime) -> None:
     refs = make_devices(runtime.store, "alice", 512 + 8 * 20)
     group = groups.create_group(runtime.store, uid, "g", "d", refs[:500])
     batches = [refs[512 + 20 * i : 512 + 20 * (i + 1)] for i in range(8)]
-    results = run_together(8, lambda i: groups.add_devices(runtime.store, uid, group.group_id, batches[i]))
+    results = run_together(
+        8, lambda i: groups.add_devices(runtime.store, uid, group.group_id, batches[i])
+    )
     assert sum(r is None for r in results) == 0
     assert all(isinstance(r, errors.GroupFull) for r in results)
     small = [refs[500 + i : 501 + i] for i in range(12)] + [refs[512:513]]
-    results = run_together(13, lambda i: groups.add_devices(runtime.store, uid, group.group_id, small[i]))
+    results = run_together(
+        13, lambda i: groups.add_devices(runtime.store, uid, group.group_id, small[i])
+    )
     assert sum(r is None for r in results) == 12
     assert len(runtime.groups.listing(uid).find(group.group_id).members) == 512
 
