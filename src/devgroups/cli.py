@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import socket
@@ -63,7 +62,7 @@ def serve(
         signal.signal(signum, _exit_cleanly)
     runtime = open_runtime(settings)
     try:
-        asyncio.run(_serve(settings, runtime, access_log))
+        _serve(settings, runtime, access_log)
     finally:
         runtime.close()
 
@@ -72,11 +71,14 @@ def _exit_cleanly(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-async def _serve(settings: Settings, runtime: Runtime, access_log: bool) -> None:
+def _serve(settings: Settings, runtime: Runtime, access_log: bool) -> None:
     # Bind first, so that --port 0 works and the real address can be announced.
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit it: a small answer is not held back by Nagle's
+    # algorithm waiting for the client's delayed ACK (40 ms a request otherwise).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((settings.host, settings.port))
     config = uvicorn.Config(
         create_app(settings, runtime),
@@ -85,7 +87,8 @@ async def _serve(settings: Settings, runtime: Runtime, access_log: bool) -> None
         timeout_graceful_shutdown=5,
     )
     host, port = sock.getsockname()[:2]
-    await _Server(config, f"devgroups listening on http://{host}:{port}").serve(sockets=[sock])
+    # run() picks uvicorn's event loop (uvloop where installed), as `uvicorn app` would.
+    _Server(config, f"devgroups listening on http://{host}:{port}").run(sockets=[sock])
 
 
 class _Server(uvicorn.Server):

@@ -11,6 +11,7 @@ from devgroups.auth.tokens import TokenIssuer
 from devgroups.config import Settings
 from devgroups.services.groups import GroupReader
 from devgroups.store.engine import make_engine, migrate
+from devgroups.store.probe import probe_for
 from devgroups.store.sql import SqlStore
 
 
@@ -38,5 +39,5 @@ def open_runtime(settings: Settings) -> Runtime:
         engine=engine,
         store=store,
         issuer=issuer,
-        groups=GroupReader(store, settings.listing_cache_users),
+        groups=GroupReader(store, probe_for(engine), settings.listing_cache_users),
     )

@@ -59,11 +59,7 @@ def test_every_call_conforms_and_never_fails_inside(fleet: Fleet, mode: Generati
         # server refuses with 400: schema-valid but rejected, so that check is left out there.
         excluded = [positive_data_acceptance] if _takes_device_list(operation) else []
 
-        @fuzz_settings()
-        @given(case=operation.as_strategy(generation_mode=mode, headers={"Authorization": token}))
-        def fuzz(case: Any, excluded: list[Any] = excluded) -> None:
-            case.call_and_validate(base_url=fleet.server.url, excluded_checks=excluded)
-
+        fuzz = conformance(operation, mode, token, fleet.server.url, excluded)
         fuzz()
 
         if "groupId" not in str(operation.path) + str(operation.definition.raw):
@@ -87,6 +83,17 @@ def test_every_call_conforms_and_never_fails_inside(fleet: Fleet, mode: Generati
         trespass()
 
     assert bob.client.get("/group").json() == bobs_view
+
+
+def conformance(
+    operation: Any, mode: GenerationMode, token: str, url: str, excluded: list[Any]
+) -> Any:
+    @fuzz_settings()
+    @given(case=operation.as_strategy(generation_mode=mode, headers={"Authorization": token}))
+    def fuzz(case: Any) -> None:
+        case.call_and_validate(base_url=url, excluded_checks=excluded)
+
+    return fuzz
 
 
 def _takes_device_list(operation: Any) -> bool:

@@ -172,3 +172,23 @@ def test_openapi_describes_every_call(fleet: Fleet) -> None:
         ("/group/{groupId}", "delete"),
     } <= operations
     assert fleet.client().get("/docs").status_code == 200
+
+
+def test_listing_is_current_after_a_write_by_another_process(fleet: Fleet) -> None:
+    from devgroups.services import groups
+
+    alice = fleet.account("alice")
+    refs = alice.devices(fleet.admin, 2)
+    made = alice.client.post(
+        "/group", json={"groupName": "a", "deviceList": device_json(refs[:1]), "desc": "d"}
+    ).json()
+    for _ in range(3):  # warm every cache the server keeps
+        assert alice.client.get("/group").json() == [made]
+    # fleet.admin is a second process's view of the same database, as another node's would be
+    groups.add_devices(fleet.admin.store, alice.uid, made["groupId"], refs[1:])
+    groups.rename_group(fleet.admin.store, alice.uid, made["groupId"], "renamed elsewhere")
+    (listed,) = alice.client.get("/group").json()
+    assert listed["groupName"] == "renamed elsewhere"
+    assert listed["deviceList"] == device_json(refs)
+    (one,) = alice.client.get("/group", params={"groupId": made["groupId"]}).json()
+    assert one == listed

@@ -8,26 +8,29 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from devgroups import __version__
 from devgroups.config import Settings
 from devgroups.domain.errors import HekrError
 from devgroups.http import errors
+from devgroups.http.fastlane import ListingFastLane
 from devgroups.http.limits import BodyLimit
 from devgroups.http.routes import accounts, groups
 from devgroups.runtime import Runtime, open_runtime
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+def create_app(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     """Build the app; the runtime opens in the lifespan unless one is handed in."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
-        app.state.runtime = open_runtime(settings) if runtime is None else runtime
+        app.state.runtime = fast_lane.runtime = open_runtime(settings) if owned else runtime
         try:
             yield
         finally:
+            fast_lane.runtime = None
             if owned:
                 app.state.runtime.close()
 
@@ -46,4 +49,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(groups.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    return app
+    fast_lane = ListingFastLane(app)
+    return fast_lane

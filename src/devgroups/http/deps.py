@@ -15,7 +15,7 @@ from devgroups.store.ports import Store
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /login")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -23,7 +23,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_store(runtime: RuntimeDep) -> Store:
+async def get_store(runtime: RuntimeDep) -> Store:
     return runtime.store
 
 

@@ -6,7 +6,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from devgroups.domain.errors import GroupNotFound, InvalidToken
 from devgroups.domain.model import (
@@ -21,6 +21,7 @@ from devgroups.domain.model import (
 )
 from devgroups.services.clock import now_ms
 from devgroups.store.ports import Store, Tx
+from devgroups.store.probe import ProbeUnavailable, VersionProbe
 
 
 def create_group(store: Store, uid: str, name: str, desc: str, refs: Sequence[DeviceRef]) -> Group:
@@ -105,6 +106,8 @@ class Listing:
 
     version: int
     groups: tuple[Group, ...]
+    # What callers derive from this listing (response bodies): it lives and dies with it.
+    memo: dict[str | None, bytes] = field(default_factory=dict)
 
     def find(self, group_id: str) -> Group:
         for group in self.groups:
@@ -120,13 +123,29 @@ class GroupReader:
     transaction, so the cache stays right when other processes or nodes write.
     """
 
-    def __init__(self, store: Store, capacity: int = 1024) -> None:
+    def __init__(self, store: Store, probe: VersionProbe | None, capacity: int = 1024) -> None:
         self._store = store
+        self._probe = probe
         self._capacity = capacity
         self._cache: OrderedDict[str, Listing] = OrderedDict()
         self._lock = threading.Lock()
 
+    def fresh(self, uid: str) -> Listing | None:
+        """Return the cached listing if the probe confirms it is current; never blocks."""
+        with self._lock:
+            cached = self._cache.get(uid)
+        if cached is None or self._probe is None:
+            return None
+        try:
+            version = self._probe.groups_version(uid)
+        except ProbeUnavailable:
+            return None
+        if version is None:
+            raise InvalidToken("Invalid token: no such user")
+        return cached if version == cached.version else None
+
     def listing(self, uid: str) -> Listing:
+        """Return the user's current listing, reading it in a transaction if it changed."""
         with self._store.read() as tx:
             version = tx.groups_version(uid)
             if version is None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Path, Query, Response
+from starlette.concurrency import run_in_threadpool
 
-from devgroups.domain.model import DeviceRef, Group
+from devgroups.domain.model import DeviceRef
 from devgroups.http.deps import CurrentUser, Db, RuntimeDep
+from devgroups.http.render import group_json, listing_body
 from devgroups.http.schemas import DeviceList, GroupCreate, GroupOut, GroupRename, Ident
 from devgroups.http.specs import errors_of
 from devgroups.services import groups
@@ -34,15 +36,17 @@ def create_group(body: GroupCreate, user: CurrentUser, db: Db) -> Response:
 
 
 @router.get("/group", response_model=list[GroupOut], responses=errors_of(400, 401, 403, 404))
-def list_groups(
+async def list_groups(
     user: CurrentUser,
     runtime: RuntimeDep,
     groupId: Annotated[Ident | None, Query(description="Only this group")] = None,  # noqa: N803
 ) -> Response:
     """List the caller's groups, or the one named by groupId."""
-    listing = runtime.groups.listing(user.uid)
-    chosen = listing.groups if groupId is None else (listing.find(groupId),)
-    return Response(orjson.dumps([group_json(g) for g in chosen]), media_type=JSON)
+    reader = runtime.groups
+    listing = reader.fresh(user.uid)
+    if listing is None:
+        listing = await run_in_threadpool(reader.listing, user.uid)
+    return Response(listing_body(listing, groupId), media_type=JSON)
 
 
 @router.put("/group/{groupId}", status_code=204, responses=errors_of(400, 401, 403, 404, 413))
@@ -70,15 +74,3 @@ def add_devices(groupId: GroupIdPath, body: DeviceList, user: CurrentUser, db: D
 def remove_devices(groupId: GroupIdPath, body: DeviceList, user: CurrentUser, db: Db) -> None:  # noqa: N803
     """Remove devices from a group; it must keep at least one."""
     groups.remove_devices(db, user.uid, groupId, [DeviceRef(d.devTid, d.ctrlKey) for d in body])
-
-
-def group_json(group: Group) -> dict[str, Any]:
-    return {
-        "groupName": group.name,
-        "groupId": group.group_id,
-        "deviceList": [{"devTid": m.dev_tid, "ctrlKey": m.ctrl_key} for m in group.members],
-        "desc": group.desc,
-        "createTime": group.create_time,
-        "updateTime": group.update_time,
-        "groupMid": group.mid,
-    }
