@@ -142,3 +142,26 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
     assert server.stop(signal.SIGTERM) == 0
     server = start_server(tmp_path / "data")
     assert server.stop(signal.SIGINT) == 0
+
+
+def test_serve_on_another_database_url(tmp_path: Path, fresh_postgres: str) -> None:
+    server = start_server(tmp_path / "data", "--db", fresh_postgres)
+    try:
+        admin = open_runtime(Settings(data_dir=tmp_path / "data", db_url=fresh_postgres))
+        try:
+            make_user(admin.store, "alice", "pw")
+            refs = device_json(make_devices(admin.store, "alice", 2))
+        finally:
+            admin.close()
+        with httpx.Client(base_url=server.url) as client:
+            token = client.post("/login", json={"username": "alice", "password": "pw"}).json()
+            client.headers["Authorization"] = f"Bearer {token['access_token']}"
+            made = client.post("/group", json={"groupName": "g", "deviceList": refs, "desc": "d"})
+            assert made.status_code == 201
+            assert client.get("/group").json() == [made.json()]
+            gid = made.json()["groupId"]
+            assert client.put(f"/group/{gid}", json={"newGroupName": "n"}).status_code == 204
+            assert client.get("/group").json()[0]["groupName"] == "n"
+        assert not (tmp_path / "data" / "devgroups.sqlite3").exists()
+    finally:
+        assert server.stop() == 0

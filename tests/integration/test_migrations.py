@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -10,15 +11,21 @@ from devgroups.store.engine import make_engine, migrate, sqlite_url
 from devgroups.store.tables import metadata
 
 
-def test_migrations_build_the_schema_of_the_code(tmp_path: Path) -> None:
-    engine = make_engine(sqlite_url(tmp_path))
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_migrations_build_the_schema_of_the_code(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        request.getfixturevalue("fresh_postgres") if kind == "postgresql" else sqlite_url(tmp_path)
+    )
+    engine = make_engine(url)
     try:
         migrate(engine)
         migrate(engine)  # a second start finds nothing to do
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), metadata)
-            assert diff == []
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
             assert "alembic_version" in inspect(conn).get_table_names()
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            if kind == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
         engine.dispose()

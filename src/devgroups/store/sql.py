@@ -42,6 +42,9 @@ class SqlStore:
             with self.engine.connect() as conn:
                 if write:
                     conn.execution_options(**{WRITE: True})
+                elif conn.dialect.name != "sqlite":
+                    # One snapshot for every statement of a read, as SQLite's BEGIN gives.
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield SqlTx(conn)
         except SQLAlchemyError as err:
