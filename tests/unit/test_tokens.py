@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
 
 import jwt
 import pytest
@@ -106,3 +107,13 @@ def test_token_without_a_required_claim_is_refused(issuer: TokenIssuer, missing:
 def test_garbage_is_refused(issuer: TokenIssuer, garbage: str) -> None:
     with pytest.raises(InvalidToken):
         issuer.verify(garbage)
+
+
+def test_a_remembered_token_is_forgotten_once_expired(issuer: TokenIssuer) -> None:
+    issued = issuer.issue_access("10000000001", "WEB", "0")
+    principal = issuer.verify(issued.token)
+    assert issuer.known(issued.token) == principal
+    # As if its exp had passed since it was verified: no longer served from memory.
+    issuer._verified[issued.token] = replace(principal, exp=int(time.time()) - 1)
+    assert issuer.known(issued.token) is None
+    assert issuer.verify(issued.token) == principal  # its real exp is still ahead

@@ -48,14 +48,16 @@ def create_group(store: Store, uid: str, name: str, desc: str, refs: Sequence[De
 def rename_group(store: Store, uid: str, group_id: str, new_name: str) -> None:
     with store.write() as tx:
         _lock(tx, uid)
-        _owned_group(tx, uid, group_id)
+        if not tx.owns_group(uid, group_id):
+            raise GroupNotFound()
         tx.rename_group(group_id, new_name, now_ms())
 
 
 def delete_group(store: Store, uid: str, group_id: str) -> None:
     with store.write() as tx:
         _lock(tx, uid)
-        _owned_group(tx, uid, group_id)
+        if not tx.owns_group(uid, group_id):
+            raise GroupNotFound()
         tx.delete_group(group_id)
 
 

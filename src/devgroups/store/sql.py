@@ -173,6 +173,14 @@ class SqlTx:
         found = self._groups(uid, group_id=group_id)
         return found[0] if found else None
 
+    def owns_group(self, uid: str, group_id: str) -> bool:
+        found = self.conn.execute(
+            select(groups.c.group_id).where(
+                groups.c.group_id == group_id, groups.c.owner_uid == uid
+            )
+        ).first()
+        return found is not None
+
     def _groups(self, uid: str, group_id: str | None) -> list[Group]:
         heads = select(
             groups.c.group_id,
