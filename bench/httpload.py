@@ -41,6 +41,37 @@ async def measure(
     return latencies
 
 
+async def roundtrips(host: str, port: int, requests: Sequence[bytes]) -> list[tuple[float, bytes]]:
+    """Send requests one after another on one connection; return each latency and body."""
+    reader, writer = await asyncio.open_connection(host, port)
+    answers = []
+    try:
+        for request in requests:
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            body = await reader.readexactly(length)
+            answers.append((time.perf_counter() - started, head[9:12] + b" " + body))
+    finally:
+        writer.close()
+    return answers
+
+
+def request_bytes(
+    method: str, path: str, host: str, token: str | None = None, body: bytes = b""
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Accept: application/json"]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
 def get_request(path: str, host: str, token: str | None = None) -> bytes:
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Accept: application/json"]
     if token:

@@ -89,9 +89,8 @@ def remove_devices(store: Store, uid: str, group_id: str, refs: Sequence[DeviceR
 
 
 def _lock(tx: Tx, uid: str) -> None:
-    if not tx.user_exists(uid):
+    if not tx.lock_groups(uid):
         raise InvalidToken("Invalid token: no such user")
-    tx.lock_groups(uid)
 
 
 def _owned_group(tx: Tx, uid: str, group_id: str) -> Group:

@@ -76,9 +76,6 @@ class SqlTx:
         ).first()
         return UserRecord(*row) if row else None
 
-    def user_exists(self, uid: str) -> bool:
-        return self.groups_version(uid) is not None
-
     def insert_refresh(self, token_hash: str, record: RefreshRecord) -> None:
         self.conn.execute(
             insert(refresh_tokens).values(
@@ -153,13 +150,17 @@ class SqlTx:
             select(users.c.groups_version).where(users.c.uid == uid)
         ).scalar_one_or_none()
 
-    def lock_groups(self, uid: str) -> None:
-        """Serialise this user's group changes (a row lock where the database has them)."""
-        self.conn.execute(
+    def lock_groups(self, uid: str) -> bool:
+        """Serialise this user's group changes (a row lock where the database has them).
+
+        Return False if there is no such user.
+        """
+        bumped = self.conn.execute(
             update(users)
             .where(users.c.uid == uid)
             .values(groups_version=users.c.groups_version + 1)
         )
+        return bumped.rowcount == 1
 
     def count_groups(self, uid: str) -> int:
         return self.conn.execute(

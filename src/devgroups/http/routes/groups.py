@@ -11,7 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from devgroups.domain.model import DeviceRef
 from devgroups.http.deps import CurrentUser, Db, RuntimeDep
 from devgroups.http.render import group_json, listing_body
-from devgroups.http.schemas import DeviceList, GroupCreate, GroupOut, GroupRename, Ident
+from devgroups.http.schemas import (
+    DeviceList,
+    DeviceRefIn,
+    GroupCreate,
+    GroupOut,
+    GroupRename,
+    Ident,
+)
 from devgroups.http.specs import errors_of
 from devgroups.services import groups
 
@@ -30,8 +37,7 @@ JSON = "application/json"
 )
 def create_group(body: GroupCreate, user: CurrentUser, db: Db) -> Response:
     """Create a group of 1..512 devices of one product; a user has at most 10 groups."""
-    refs = [DeviceRef(d.devTid, d.ctrlKey) for d in body.deviceList]
-    group = groups.create_group(db, user.uid, body.groupName, body.desc, refs)
+    group = groups.create_group(db, user.uid, body.groupName, body.desc, _refs(body.deviceList))
     return Response(orjson.dumps(group_json(group)), 201, media_type=JSON)
 
 
@@ -64,7 +70,7 @@ def delete_group(groupId: GroupIdQuery, user: CurrentUser, db: Db) -> None:  # n
 @router.post("/group/{groupId}", status_code=201, responses=errors_of(400, 401, 403, 404, 409, 413))
 def add_devices(groupId: GroupIdPath, body: DeviceList, user: CurrentUser, db: Db) -> Response:  # noqa: N803
     """Add devices of the group's product; the group never holds more than 512."""
-    groups.add_devices(db, user.uid, groupId, [DeviceRef(d.devTid, d.ctrlKey) for d in body])
+    groups.add_devices(db, user.uid, groupId, _refs(body))
     return Response(status_code=201)
 
 
@@ -73,4 +79,8 @@ def add_devices(groupId: GroupIdPath, body: DeviceList, user: CurrentUser, db: D
 )
 def remove_devices(groupId: GroupIdPath, body: DeviceList, user: CurrentUser, db: Db) -> None:  # noqa: N803
     """Remove devices from a group; it must keep at least one."""
-    groups.remove_devices(db, user.uid, groupId, [DeviceRef(d.devTid, d.ctrlKey) for d in body])
+    groups.remove_devices(db, user.uid, groupId, _refs(body))
+
+
+def _refs(items: list[DeviceRefIn]) -> list[DeviceRef]:
+    return [DeviceRef(item["devTid"], item["ctrlKey"]) for item in items]
