@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import time
+from typing import Any
 
 from devgroups.domain.model import DeviceRef
 from devgroups.services import accounts, devices
@@ -30,3 +32,19 @@ def make_devices(
 
 def device_json(refs: list[DeviceRef]) -> list[dict[str, str]]:
     return [{"devTid": r.dev_tid, "ctrlKey": r.ctrl_key} for r in refs]
+
+
+def token_claims(uid: str, **override: Any) -> dict[str, Any]:
+    """The claims devgroups puts in an access token, valid for a minute unless overridden."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "uid": uid,
+        "type": "WEB",
+        "iss": "devgroups",
+        "iat": now,
+        "exp": now + 60,
+        "jti": "x",
+        "authorities": ["ROLE_USER"],
+    }
+    claims.update(override)
+    return claims

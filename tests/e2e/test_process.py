@@ -65,19 +65,31 @@ def test_concurrent_additions_never_pass_512(fleet: Fleet) -> None:
     assert len(group["deviceList"]) == 510
 
 
+def seed_alice(data_dir: Path, devices: int, db_url: str | None = None) -> list[dict[str, str]]:
+    """Create alice (password pw) with devices, as the command line would beside the server."""
+    admin = open_runtime(Settings(data_dir=data_dir, db_url=db_url))
+    try:
+        make_user(admin.store, "alice", "pw")
+        return device_json(make_devices(admin.store, "alice", devices))
+    finally:
+        admin.close()
+
+
+def log_in(client: httpx.Client, name: str, password: str) -> str:
+    """Log client in; return its access token."""
+    answer = client.post("/login", json={"username": name, "password": password})
+    token: str = answer.json()["access_token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token
+
+
 def test_answered_writes_survive_kill_9(tmp_path: Path) -> None:
     data = tmp_path / "data"
     server = start_server(data)
     try:
-        admin = open_runtime(Settings(data_dir=data))
-        try:
-            make_user(admin.store, "alice", "pw")
-            refs = device_json(make_devices(admin.store, "alice", 3))
-        finally:
-            admin.close()
+        refs = seed_alice(data, 3)
         with httpx.Client(base_url=server.url) as client:
-            token = client.post("/login", json={"username": "alice", "password": "pw"}).json()
-            client.headers["Authorization"] = f"Bearer {token['access_token']}"
+            token = log_in(client, "alice", "pw")
             made = [
                 client.post("/group", json={"groupName": f"g{i}", "deviceList": refs, "desc": "d"})
                 for i in range(5)
@@ -90,7 +102,7 @@ def test_answered_writes_survive_kill_9(tmp_path: Path) -> None:
     again = start_server(data)
     try:
         with httpx.Client(base_url=again.url) as client:
-            client.headers["Authorization"] = f"Bearer {token['access_token']}"
+            client.headers["Authorization"] = f"Bearer {token}"
             listed = client.get("/group").json()
         assert [g["groupId"] for g in listed] == [answer.json()["groupId"] for answer in made]
         assert listed[0]["groupName"] == "last"
@@ -147,15 +159,9 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
 def test_serve_on_another_database_url(tmp_path: Path, fresh_postgres: str) -> None:
     server = start_server(tmp_path / "data", "--db", fresh_postgres)
     try:
-        admin = open_runtime(Settings(data_dir=tmp_path / "data", db_url=fresh_postgres))
-        try:
-            make_user(admin.store, "alice", "pw")
-            refs = device_json(make_devices(admin.store, "alice", 2))
-        finally:
-            admin.close()
+        refs = seed_alice(tmp_path / "data", 2, fresh_postgres)
         with httpx.Client(base_url=server.url) as client:
-            token = client.post("/login", json={"username": "alice", "password": "pw"}).json()
-            client.headers["Authorization"] = f"Bearer {token['access_token']}"
+            log_in(client, "alice", "pw")
             made = client.post("/group", json={"groupName": "g", "deviceList": refs, "desc": "d"})
             assert made.status_code == 201
             assert client.get("/group").json() == [made.json()]

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devgroups.auth.tokens import TokenIssuer
 from devgroups.domain.errors import InvalidToken
+from tests.factories import token_claims
 
 
 def pem() -> bytes:
@@ -31,18 +32,7 @@ def issuer() -> TokenIssuer:
 
 
 def claims(**override: object) -> dict[str, object]:
-    now = int(time.time())
-    base: dict[str, object] = {
-        "uid": "10000000001",
-        "type": "WEB",
-        "iss": "devgroups",
-        "iat": now,
-        "exp": now + 60,
-        "jti": "j",
-        "authorities": ["ROLE_USER"],
-    }
-    base.update(override)
-    return base
+    return token_claims("10000000001", **override)
 
 
 def test_issued_token_carries_hekr_claims(issuer: TokenIssuer) -> None:
