@@ -14,6 +14,9 @@ class Settings:
     db_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
+    device_host: str = "127.0.0.1"
+    device_port: int = 8083
+    device_idle_timeout: float = 30.0
     access_token_ttl: int = 86400
     max_body_bytes: int = 1024 * 1024
     listing_cache_users: int = 1024

@@ -1,4 +1,7 @@
-"""What a running devgroups holds open: the database and the token issuer."""
+"""What a running devgroups holds: the database, the token issuer, the channels.
+
+The device gateway is made here but listens only once started, in the app's lifespan.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from sqlalchemy import Engine
 
 from devgroups.auth.keys import load_or_create_key
 from devgroups.auth.tokens import TokenIssuer
+from devgroups.channels.device_gateway import DeviceGateway, GatewayLimits
+from devgroups.channels.events import EventHub
 from devgroups.config import Settings
 from devgroups.services.groups import GroupReader
 from devgroups.store.engine import make_engine, migrate
@@ -22,6 +27,8 @@ class Runtime:
     store: SqlStore
     issuer: TokenIssuer
     groups: GroupReader
+    hub: EventHub
+    gateway: DeviceGateway
 
     def close(self) -> None:
         self.engine.dispose()
@@ -33,6 +40,7 @@ def open_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
     migrate(engine)
     store = SqlStore(engine)
+    hub = EventHub()
     issuer = TokenIssuer(load_or_create_key(settings.data_dir), settings.access_token_ttl)
     return Runtime(
         settings=settings,
@@ -40,4 +48,6 @@ def open_runtime(settings: Settings) -> Runtime:
         store=store,
         issuer=issuer,
         groups=GroupReader(store, probe_for(engine), settings.listing_cache_users),
+        hub=hub,
+        gateway=DeviceGateway(store, hub, GatewayLimits(idle_timeout=settings.device_idle_timeout)),
     )

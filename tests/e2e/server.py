@@ -20,6 +20,7 @@ class ServerProcess:
     proc: subprocess.Popen[str]
     url: str
     log: Path
+    device_port: int
     pump: threading.Thread
     lines: queue.Queue[str] = field(default_factory=queue.Queue)
 
@@ -52,6 +53,8 @@ def start_server(data_dir: Path, *extra: str) -> ServerProcess:
                 "serve",
                 "--port",
                 "0",
+                "--device-port",
+                "0",
                 "--data-dir",
                 str(data_dir),
                 "--log-level",
@@ -74,7 +77,7 @@ def start_server(data_dir: Path, *extra: str) -> ServerProcess:
 
     pumping = threading.Thread(target=pump, daemon=True)
     pumping.start()
-    server = ServerProcess(data_dir, proc, "", log, pumping, lines)
+    server = ServerProcess(data_dir, proc, "", log, 0, pumping, lines)
     try:
         line = lines.get(timeout=STARTUP_DEADLINE)
     except queue.Empty:
@@ -82,5 +85,7 @@ def start_server(data_dir: Path, *extra: str) -> ServerProcess:
     if not line.startswith("devgroups listening on "):
         server.stop(signal.SIGKILL)
         raise RuntimeError(f"server did not start ({line!r}): {log.read_text()}")
-    server.url = line.split()[-1]
+    words = line.split()
+    server.url = words[3]
+    server.device_port = int(words[-1].rsplit(":", 1)[1])
     return server

@@ -21,6 +21,10 @@ HekrError
  +-- GroupFull                 6400028  the group would hold more than 512 devices
  +-- MixedProducts             6400029  the devices are not all of the group's product (mid)
  +-- GroupWouldBeEmpty         6400030  removing these devices would leave the group empty
+ +-- BindKeyWrong              5400012  wrong bindKey when binding a device
+ +-- AlreadyBound              5400013  the device is bound to the caller already
+ +-- BoundToAnother            5400043  the device is bound to another user
+ +-- ProductExists             6400034  the mid is registered with another key (command line only)
  +-- UserExists                6400032  the username is taken (command line only)
  +-- DeviceExists              6400033  the devTid is registered already (command line only)
  +-- UnknownUser               5400039  no account of that name (command line only)
@@ -126,6 +130,26 @@ class MixedProducts(HekrError):
 class GroupWouldBeEmpty(HekrError):
     code = 6400030
     desc = "A group must keep at least one device; delete the group instead"
+
+
+class BindKeyWrong(HekrError):
+    code = 5400012
+    desc = "Bind failed due to internal error"
+
+
+class AlreadyBound(HekrError):
+    code = 5400013
+    desc = "Bind failed due to repeat bind"
+
+
+class BoundToAnother(HekrError):
+    code = 5400043
+    desc = "Device can not force bind"
+
+
+class ProductExists(HekrError):
+    code = 6400034
+    desc = "Product already exists with another key"
 
 
 class UserExists(HekrError):

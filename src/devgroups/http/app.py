@@ -16,7 +16,7 @@ from devgroups.domain.errors import HekrError
 from devgroups.http import errors
 from devgroups.http.fastlane import ListingFastLane
 from devgroups.http.limits import BodyLimit
-from devgroups.http.routes import accounts, groups
+from devgroups.http.routes import accounts, app_channel, devices, groups
 from devgroups.runtime import Runtime, open_runtime
 
 
@@ -26,13 +26,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
-        app.state.runtime = fast_lane.runtime = open_runtime(settings) if owned else runtime
+        opened = open_runtime(settings) if runtime is None else runtime
+        await opened.gateway.start(settings.device_host, settings.device_port)
+        app.state.runtime = fast_lane.runtime = opened
         try:
             yield
         finally:
             fast_lane.runtime = None
+            await opened.gateway.close()
             if owned:
-                app.state.runtime.close()
+                opened.close()
 
     app = FastAPI(
         title="devgroups",
@@ -48,6 +51,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     )
     app.include_router(accounts.router)
     app.include_router(groups.router)
+    app.include_router(devices.router)
+    app.include_router(app_channel.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     fast_lane = ListingFastLane(app)
     return fast_lane

@@ -100,3 +100,37 @@ class TokenOut(BaseModel):
     expires_in: int
     jti: str
     user: str = Field(description="The uid")
+
+
+class BindIn(Body):
+    devTid: Ident
+    bindKey: Ident
+    deviceName: Text128 | None = None
+    desc: Text128 | None = None
+
+
+class GroupRefOut(BaseModel):
+    groupId: str
+    groupName: str
+
+
+class DcInfoOut(BaseModel):
+    connectHost: str = Field(description="Host of the app channel")
+    connectPort: int = Field(description="Port of the app channel")
+    connectUrl: str = Field(description="WebSocket URL of the app channel")
+
+
+class DeviceOut(BaseModel):
+    devTid: str
+    ctrlKey: str
+    bindKey: str
+    mid: str
+    productName: str | None
+    ownerUid: str
+    deviceName: str
+    desc: str | None
+    online: bool
+    workModeType: str
+    lastLoginTime: int | None = Field(description="Epoch milliseconds of the last devLogin")
+    groupInfo: list[GroupRefOut]
+    dcInfo: DcInfoOut

@@ -45,6 +45,15 @@ refresh_tokens = Table(
     Column("revoked", Integer, nullable=False, server_default="0"),
 )
 
+products = Table(
+    "products",
+    metadata,
+    Column("mid", String(64), primary_key=True),
+    Column("prodkey", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
 devices = Table(
     "devices",
     metadata,
@@ -54,6 +63,11 @@ devices = Table(
     Column("mid", String(64), nullable=False),
     Column("owner_uid", String(32), ForeignKey("users.uid"), nullable=True, index=True),
     Column("created_at", BigInteger, nullable=False),
+    Column("device_name", String(128), nullable=True),
+    Column("desc", String(128), nullable=True),
+    Column("work_mode_type", String(32), nullable=False, server_default="JSON_CTRL"),
+    Column("bound_at", BigInteger, nullable=True),
+    Column("last_login_time", BigInteger, nullable=True),
 )
 
 groups = Table(
