@@ -208,6 +208,9 @@ class DeviceConnection(asyncio.Protocol):
                 break
             if self.discarding:
                 self.discarding = False
+            elif len(self.buffer) + end - start > limit:
+                self.buffer.clear()
+                self._too_long()
             else:
                 self.buffer += data[start:end]
                 line, self.buffer = bytes(self.buffer), bytearray()
@@ -219,7 +222,11 @@ class DeviceConnection(asyncio.Protocol):
                 # Drop the rest of this line; the next one is read as usual.
                 self.buffer.clear()
                 self.discarding = True
-                self.reply(None, "error", codes.LINE_TOO_LONG, f"line over {limit} bytes")
+                self._too_long()
+
+    def _too_long(self) -> None:
+        limit = self.gateway.limits.max_line
+        self.reply(None, "error", codes.LINE_TOO_LONG, f"line over {limit} bytes: dropped")
 
     # lines
 
