@@ -28,7 +28,7 @@ def test_bind_answers_201_with_the_device(fleet: Fleet) -> None:
     assert body["devTid"] == "ESP_1"
     assert body["ctrlKey"] == "ck-ESP_1"
     assert body["mid"] == "m1"
-    assert body["productName"] == "Socket"
+    assert body["productName"] == {"en_US": "Socket", "zh_CN": "Socket"}
     assert body["ownerUid"] == alice.uid
     assert body["deviceName"] == "hall lamp"
     assert body["online"] is False

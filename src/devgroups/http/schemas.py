@@ -125,7 +125,7 @@ class DeviceOut(BaseModel):
     ctrlKey: str
     bindKey: str
     mid: str
-    productName: str | None
+    productName: dict[str, str] | None = Field(description='Localised: {"en_US": ...}')
     ownerUid: str
     deviceName: str
     desc: str | None

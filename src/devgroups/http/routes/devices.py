@@ -82,7 +82,12 @@ def device_json(info: DeviceInfo, runtime: Runtime, request: Request) -> dict[st
         "ctrlKey": device.ctrl_key,
         "bindKey": device.bind_key,
         "mid": device.mid,
-        "productName": info.product_name,
+        # Localised, as Hekr's (hekrapi reads productName["en_US"]).
+        "productName": (
+            {"en_US": info.product_name, "zh_CN": info.product_name}
+            if info.product_name is not None
+            else None
+        ),
         "ownerUid": device.owner_uid,
         "deviceName": info.device_name or device.dev_tid,
         "desc": info.desc,
