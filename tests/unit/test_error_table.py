@@ -38,3 +38,11 @@ def test_the_doc_table_matches_the_code_table() -> None:
             desc = "devTid can not be empty"
         in_code.add((cls.code, status, desc))
     assert documented() == in_code
+
+
+def test_the_channel_codes_are_documented() -> None:
+    from devgroups.channels import codes
+
+    rows = re.findall(r"^\| (\d+) \| (?:device|app|both) \|", DOC.read_text(), re.MULTILINE)
+    in_code = {value for name, value in vars(codes).items() if name.isupper()}
+    assert {int(code) for code in rows} == in_code
