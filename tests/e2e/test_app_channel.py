@@ -134,3 +134,39 @@ def test_offline_devices_and_login_events(fleet: Fleet) -> None:
         await app.close()
 
     asyncio.run(talk())
+
+
+def test_answers_to_many_commands_are_not_taken_for_flooding(fleet: Fleet) -> None:
+    alice = token(fleet, "alice")
+    sim = Simulator(
+        fleet.server.data_dir,
+        fleet.server.device_port,
+        1,
+        "--mid",
+        "m1",
+        "--prodkey",
+        "pk",
+        "--owner",
+        "alice",
+    )
+    try:
+        device = sim.devices[0]
+
+        async def many() -> list[int]:
+            app = await App.connect(fleet.server.url)
+            await app.login(alice)
+            codes = []
+            for i in range(400):  # 800 lines back from the device, far past its burst
+                sent = await app.send(
+                    "appSend",
+                    devTid=device["devTid"],
+                    ctrlKey=device["ctrlKey"],
+                    data={"cmdId": 2, "power": i % 2},
+                )
+                codes.append((await app.answer_to(sent))["code"])
+            await app.close()
+            return codes
+
+        assert asyncio.run(many()) == [200] * 400
+    finally:
+        assert sim.stop() == 0

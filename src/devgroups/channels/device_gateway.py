@@ -255,7 +255,8 @@ class DeviceConnection(asyncio.Protocol):
     def _within_rate(self) -> bool:
         limits = self.gateway.limits
         now = time.monotonic()
-        self.allowance = min(limits.burst, self.allowance + (now - self.checked_at) * limits.rate)
+        refill = self.allowance + (now - self.checked_at) * limits.rate
+        self.allowance = max(self.allowance, min(limits.burst, refill))
         self.checked_at = now
         if self.allowance < 1:
             return False
@@ -353,6 +354,8 @@ class DeviceConnection(asyncio.Protocol):
         msg_id = self.next_msg_id
         future: asyncio.Future[DeviceReply] = asyncio.get_running_loop().create_future()
         self.pending[msg_id] = future
+        # The answer and the report that follows it are owed to us: they are not flooding.
+        self.allowance += 2
         self.send(
             {
                 "msgId": msg_id,
