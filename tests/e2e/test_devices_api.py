@@ -66,6 +66,10 @@ def test_bind_refusals_change_nothing(fleet: Fleet) -> None:
         assert (answer.status_code, answer.json()["code"]) == (status, code), body
         assert fleet.dump() == before
     assert [d["devTid"] for d in bob.client.get("/devices").json()] == ["ESP_2"]
+    # bob's device is invisible to alice and out of her reach
+    assert alice.client.get("/device", params={"devTid": "ESP_2"}).json() == []
+    taken = alice.client.delete("/device/ESP_2")
+    assert (taken.status_code, taken.json()["code"]) == (403, 5400014)
 
 
 def test_list_pages_and_filters(fleet: Fleet) -> None:
