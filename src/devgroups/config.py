@@ -17,6 +17,8 @@ class Settings:
     device_host: str = "127.0.0.1"
     device_port: int = 8083
     device_idle_timeout: float = 30.0
+    control_rate: float = 5.0  # group commands a second, per user
+    control_burst: float = 10.0
     access_token_ttl: int = 86400
     max_body_bytes: int = 1024 * 1024
     listing_cache_users: int = 1024

@@ -14,6 +14,7 @@ from devgroups.auth.tokens import TokenIssuer
 from devgroups.channels.device_gateway import DeviceGateway, GatewayLimits
 from devgroups.channels.events import EventHub
 from devgroups.config import Settings
+from devgroups.services.control import GroupControl
 from devgroups.services.groups import GroupReader
 from devgroups.store.engine import make_engine, migrate
 from devgroups.store.probe import probe_for
@@ -29,6 +30,7 @@ class Runtime:
     groups: GroupReader
     hub: EventHub
     gateway: DeviceGateway
+    control: GroupControl
 
     def close(self) -> None:
         self.engine.dispose()
@@ -42,12 +44,15 @@ def open_runtime(settings: Settings) -> Runtime:
     store = SqlStore(engine)
     hub = EventHub()
     issuer = TokenIssuer(load_or_create_key(settings.data_dir), settings.access_token_ttl)
+    groups = GroupReader(store, probe_for(engine), settings.listing_cache_users)
+    gateway = DeviceGateway(store, hub, GatewayLimits(idle_timeout=settings.device_idle_timeout))
     return Runtime(
         settings=settings,
         engine=engine,
         store=store,
         issuer=issuer,
-        groups=GroupReader(store, probe_for(engine), settings.listing_cache_users),
+        groups=groups,
         hub=hub,
-        gateway=DeviceGateway(store, hub, GatewayLimits(idle_timeout=settings.device_idle_timeout)),
+        gateway=gateway,
+        control=GroupControl(store, groups, gateway, settings.control_rate, settings.control_burst),
     )

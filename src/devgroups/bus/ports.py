@@ -36,6 +36,10 @@ class DeviceReply:
 class DeviceLink(Protocol):
     def is_online(self, dev_tid: str) -> bool: ...
 
+    def last_report(self, dev_tid: str) -> tuple[Any, int] | None:
+        """The data of the device's last devSend and when it came (epoch ms)."""
+        ...
+
     async def app_send(self, dev_tid: str, app_tid: str, data: Any, deadline: float) -> DeviceReply:
         """Send data to the device as an appSend; return its answer by deadline (loop time)."""
         ...

@@ -51,6 +51,7 @@ class DeviceGateway:
         self._connections: set[DeviceConnection] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._logins: list[tuple[str, int]] = []
+        self._reports: dict[str, tuple[Any, int]] = {}
         self._server: asyncio.Server | None = None
         self.port: int | None = None
 
@@ -83,6 +84,9 @@ class DeviceGateway:
 
     def is_online(self, dev_tid: str) -> bool:
         return dev_tid in self._online
+
+    def last_report(self, dev_tid: str) -> tuple[Any, int] | None:
+        return self._reports.get(dev_tid)
 
     def known_device(self, dev_tid: str) -> Device | None:
         """The device as it logged in, if it is online here."""
@@ -291,6 +295,7 @@ class DeviceConnection(asyncio.Protocol):
 
     def _dev_send(self, msg_id: Any, params: dict[str, Any], _message: Message) -> None:
         assert self.device is not None
+        self.gateway._reports[self.device.dev_tid] = (params.get("data"), now_ms())
         event = _event("devSend", self.device.dev_tid, data=params.get("data"))
         if isinstance(params.get("appTid"), list):
             event["params"]["appTid"] = params["appTid"]

@@ -25,6 +25,10 @@ HekrError
  +-- AlreadyBound              5400013  the device is bound to the caller already
  +-- BoundToAnother            5400043  the device is bound to another user
  +-- ProductExists             6400034  the mid is registered with another key (command line only)
+ +-- RateLimited               400016   more group commands a second than the user may send
+ +-- IdempotencyKeyReused      6400035  an Idempotency-Key sent again with another request
+ +-- CommandInProgress         6400036  the command of that Idempotency-Key is still running
+ +-- CommandNotFound           6400037  no such command of the group
  +-- UserExists                6400032  the username is taken (command line only)
  +-- DeviceExists              6400033  the devTid is registered already (command line only)
  +-- UnknownUser               5400039  no account of that name (command line only)
@@ -150,6 +154,26 @@ class BoundToAnother(HekrError):
 class ProductExists(HekrError):
     code = 6400034
     desc = "Product already exists with another key"
+
+
+class RateLimited(HekrError):
+    code = 400016
+    desc = "Rate limit exceeded"
+
+
+class IdempotencyKeyReused(HekrError):
+    code = 6400035
+    desc = "Idempotency-Key was used with another request"
+
+
+class CommandInProgress(HekrError):
+    code = 6400036
+    desc = "The command of this Idempotency-Key is still running"
+
+
+class CommandNotFound(HekrError):
+    code = 6400037
+    desc = "Command with given id does not exist"
 
 
 class UserExists(HekrError):

@@ -16,7 +16,7 @@ from devgroups.domain.errors import HekrError
 from devgroups.http import errors
 from devgroups.http.fastlane import ListingFastLane
 from devgroups.http.limits import BodyLimit
-from devgroups.http.routes import accounts, app_channel, devices, groups
+from devgroups.http.routes import accounts, app_channel, control, devices, groups
 from devgroups.runtime import Runtime, open_runtime
 
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     )
     app.include_router(accounts.router)
     app.include_router(groups.router)
+    app.include_router(control.router)
     app.include_router(devices.router)
     app.include_router(app_channel.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

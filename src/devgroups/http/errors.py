@@ -38,6 +38,10 @@ STATUS: dict[type[e.HekrError], int] = {
     e.AlreadyBound: 409,
     e.BoundToAnother: 409,
     e.ProductExists: 409,
+    e.RateLimited: 429,
+    e.IdempotencyKeyReused: 422,
+    e.CommandInProgress: 409,
+    e.CommandNotFound: 404,
     e.UserExists: 409,
     e.DeviceExists: 409,
     e.UnknownUser: 404,
@@ -54,6 +58,8 @@ def error_body(error: e.HekrError) -> bytes:
 def error_response(error: e.HekrError) -> Response:
     status = STATUS.get(type(error), 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429:
+        headers = {"Retry-After": "1"}
     return Response(error_body(error), status, headers, media_type="application/json")
 
 
@@ -98,7 +104,8 @@ def translate_validation(errors: Any) -> e.HekrError:
                 f"{e.MalformedBody.desc}: send UTF-8 JSON with Content-Type: application/json"
             )
     first = errors[0]
-    loc = tuple(part for part in first.get("loc", ()) if part not in ("body", "query", "path"))
+    sources = ("body", "query", "path", "header")
+    loc = tuple(part for part in first.get("loc", ()) if part not in sources)
     param = _dotted(loc) or "body"
     if loc and loc[-1] == "devTid" and first.get("type") in ("missing", "string_too_short"):
         return e.DevTidEmpty(param)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -134,3 +134,60 @@ class DeviceOut(BaseModel):
     lastLoginTime: int | None = Field(description="Epoch milliseconds of the last devLogin")
     groupInfo: list[GroupRefOut]
     dcInfo: DcInfoOut
+
+
+class ControlIn(Body):
+    data: dict[str, Any] = Field(
+        description='What each member receives as appSend data: {"cmdId": 2, "power": 1} '
+        'in JSON_CTRL mode, {"raw": "48..."} in transparent modes'
+    )
+    timeout: Annotated[int, Field(ge=100, le=30_000), BeforeValidator(_integral)] = Field(
+        default=3000, description="Milliseconds to wait for the members' answers"
+    )
+
+
+class MemberResultOut(BaseModel):
+    devTid: str
+    outcome: Literal["succeeded", "failed", "offline", "timedOut"]
+    code: int = Field(description="The device's code (200: success), or the channel's")
+    desc: str
+    data: Any = Field(description="The data the device answered with")
+    latencyMs: float | None = Field(description="From sending to its answer")
+
+
+class SummaryOut(BaseModel):
+    total: int
+    succeeded: int
+    failed: int
+    offline: int
+    timedOut: int
+    status: Literal["all", "partial", "none"]
+
+
+class ControlOut(BaseModel):
+    commandId: str
+    groupId: str
+    groupMid: str
+    data: dict[str, Any]
+    timeout: int
+    members: list[str] = Field(description="The devices the command was sent to")
+    summary: SummaryOut
+    results: list[MemberResultOut]
+    startedAt: int
+    finishedAt: int
+
+
+class MemberStatusOut(BaseModel):
+    devTid: str
+    online: bool
+    lastReport: Any = Field(description="The data of its last devSend, or null")
+    reportedAt: int | None
+
+
+class GroupStatusOut(BaseModel):
+    groupId: str
+    groupMid: str
+    total: int
+    online: int
+    offline: int
+    members: list[MemberStatusOut]

@@ -27,6 +27,15 @@ class RefreshRecord:
     revoked: bool
 
 
+@dataclass(frozen=True, slots=True)
+class CommandRecord:
+    command_id: str
+    group_id: str
+    request_hash: str
+    created_at: int
+    result: str | None  # the answer as JSON; None while the command runs
+
+
 class Tx(Protocol):
     """One transaction. Every method runs inside it; nothing is visible until commit."""
 
@@ -65,6 +74,17 @@ class Tx(Protocol):
     def remove_members(self, group_id: str, dev_tids: Sequence[str]) -> None: ...
     def touch_group(self, group_id: str, now: int) -> None: ...
     def leave_groups(self, uid: str, dev_tid: str) -> None: ...
+
+    # group commands
+    def keyed_command(self, uid: str, key: str) -> CommandRecord | None: ...
+    def forget_key(self, uid: str, key: str) -> None: ...
+    def insert_command(
+        self, command_id: str, group_id: str, uid: str, key: str | None, hash_: str, now: int
+    ) -> None: ...
+    def finish_command(
+        self, command_id: str, result: str, now: int, keep: int, key_ttl_ms: int
+    ) -> None: ...
+    def command(self, uid: str, group_id: str, command_id: str) -> CommandRecord | None: ...
 
 
 class Store(Protocol):

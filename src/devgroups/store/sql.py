@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from devgroups.domain.errors import InternalError
 from devgroups.store.engine import WRITE
 from devgroups.store.queries.accounts import AccountQueries
+from devgroups.store.queries.commands import CommandQueries
 from devgroups.store.queries.devices import DeviceQueries
 from devgroups.store.queries.groups import GroupQueries
 
@@ -48,6 +49,6 @@ class SqlStore:
             raise StoreError() from err
 
 
-class SqlTx(AccountQueries, DeviceQueries, GroupQueries):
+class SqlTx(AccountQueries, DeviceQueries, GroupQueries, CommandQueries):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn

@@ -11,6 +11,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 metadata = MetaData(
@@ -94,4 +95,25 @@ group_members = Table(
     ),
     Column("devtid", String(128), ForeignKey("devices.devtid"), primary_key=True, index=True),
     Column("position", Integer, nullable=False),
+)
+
+group_commands = Table(
+    "group_commands",
+    metadata,
+    Column("command_id", String(64), primary_key=True),
+    Column(
+        "group_id",
+        String(64),
+        ForeignKey("groups.group_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("uid", String(32), ForeignKey("users.uid"), nullable=False),
+    Column("idempotency_key", String(128), nullable=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger, nullable=True),
+    # The whole result as the API answers it (JSON); NULL while the command runs.
+    Column("result", Text, nullable=True),
+    Index("ix_group_commands_group_id_created_at", "group_id", "created_at"),
+    Index("uq_group_commands_uid_idempotency_key", "uid", "idempotency_key", unique=True),
 )

@@ -1,0 +1,277 @@
+"""Group control: send one command to every member at once, report each member's outcome.
+
+The membership comes from one consistent read of the user's groups, finished before
+anything is sent. Each member gets an ordinary appSend with its own devTid and ctrlKey;
+the answer is complete when every member has answered or the deadline has passed.
+Offline members are reported at once; a slow or silent member delays no other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from devgroups.bus.ports import DeviceGone, DeviceLink, DeviceOffline, DeviceTimeout
+from devgroups.channels import codes
+from devgroups.domain import control
+from devgroups.domain.control import MemberResult, Outcome
+from devgroups.domain.errors import (
+    CommandInProgress,
+    CommandNotFound,
+    IdempotencyKeyReused,
+    RateLimited,
+)
+from devgroups.services.clock import now_ms
+from devgroups.services.groups import GroupReader, Listing
+from devgroups.store.ports import Store
+
+# A command still marked running after this long was cut short (the server stopped):
+# a retry with its key runs anew.
+STALE_RUNNING_MS = control.MAX_TIMEOUT_MS + 30_000
+
+OnResult = Callable[[MemberResult], None]
+
+
+@dataclass
+class TokenBucket:
+    rate: float
+    burst: float
+    tokens: float
+    at: float = field(default_factory=time.monotonic)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class GroupControl:
+    """Group commands of one node: fan-out, idempotency keys, per-user rate limits."""
+
+    def __init__(
+        self,
+        store: Store,
+        groups: GroupReader,
+        link: DeviceLink,
+        rate: float = 5.0,
+        burst: float = 10.0,
+    ) -> None:
+        self.store = store
+        self.groups = groups
+        self.link = link
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, TokenBucket] = {}
+        self._running: dict[tuple[str, str], tuple[str, asyncio.Future[dict[str, Any]]]] = {}
+
+    async def send(
+        self,
+        uid: str,
+        group_id: str,
+        data: Any,
+        timeout_ms: int = control.DEFAULT_TIMEOUT_MS,
+        key: str | None = None,
+        on_result: OnResult | None = None,
+    ) -> dict[str, Any]:
+        """Send data to every member of the group; return the result of each."""
+        control.check_timeout(timeout_ms)
+        hash_ = control.request_hash(group_id, data, timeout_ms)
+        if key is not None:
+            running = self._running.get((uid, key))
+            if running is not None:  # a retry while the first is running here: wait for it
+                if running[0] != hash_:
+                    raise IdempotencyKeyReused()
+                return await asyncio.shield(running[1])
+        self._check_rate(uid)
+        listing = await self._listing(uid)
+        group = listing.find(group_id)
+        command_id = uuid.uuid4().hex
+        if key is None:
+            return await self._run(
+                uid, group_id, group.mid, group.members, data, timeout_ms, command_id, on_result
+            )
+        stored = await asyncio.to_thread(self._claim, uid, key, hash_, group_id, command_id)
+        if stored is not None:
+            return stored
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._running[(uid, key)] = (hash_, future)
+        try:
+            result = await self._run(
+                uid, group_id, group.mid, group.members, data, timeout_ms, command_id, on_result
+            )
+        except BaseException as err:
+            future.set_exception(err)
+            future.exception()  # retrieved: a failure with no one waiting is not an error
+            raise
+        finally:
+            del self._running[(uid, key)]
+        future.set_result(result)
+        return result
+
+    async def result(self, uid: str, group_id: str, command_id: str) -> dict[str, Any]:
+        """A past command's result (or, while it runs, that it runs)."""
+        (await self._listing(uid)).find(group_id)
+        record = await asyncio.to_thread(self._stored, uid, group_id, command_id)
+        if record is None or record.result is None:
+            raise CommandNotFound()
+        parsed: dict[str, Any] = orjson.loads(record.result)
+        return parsed
+
+    async def status(self, uid: str, group_id: str) -> dict[str, Any]:
+        """Which members are online, and the last state each reported."""
+        group = (await self._listing(uid)).find(group_id)
+        members: list[dict[str, Any]] = []
+        for member in group.members:
+            report = self.link.last_report(member.dev_tid)
+            members.append(
+                {
+                    "devTid": member.dev_tid,
+                    "online": self.link.is_online(member.dev_tid),
+                    "lastReport": report[0] if report else None,
+                    "reportedAt": report[1] if report else None,
+                }
+            )
+        online = sum(1 for member in members if member["online"])
+        return {
+            "groupId": group.group_id,
+            "groupMid": group.mid,
+            "total": len(members),
+            "online": online,
+            "offline": len(members) - online,
+            "members": members,
+        }
+
+    # the parts
+
+    def _check_rate(self, uid: str) -> None:
+        bucket = self._buckets.get(uid)
+        if bucket is None:
+            bucket = self._buckets[uid] = TokenBucket(self.rate, self.burst, self.burst)
+        if not bucket.take():
+            raise RateLimited(f"{RateLimited.desc}: {self.rate:g} group commands a second")
+
+    async def _listing(self, uid: str) -> Listing:
+        # One consistent read of the user's groups, confirmed current; it ends here,
+        # before anything is sent.
+        listing = self.groups.fresh(uid)
+        if listing is None:
+            listing = await asyncio.to_thread(self.groups.listing, uid)
+        return listing
+
+    async def _run(
+        self,
+        uid: str,
+        group_id: str,
+        group_mid: str,
+        members: Any,
+        data: Any,
+        timeout_ms: int,
+        command_id: str,
+        on_result: OnResult | None,
+    ) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        started_at = now_ms()
+        deadline = loop.time() + timeout_ms / 1000
+        app_tid = f"group-{command_id}"
+
+        async def one(dev_tid: str) -> MemberResult:
+            result = await self._one(dev_tid, app_tid, data, deadline)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        results = await asyncio.gather(*(one(member.dev_tid) for member in members))
+        answer = control.result_json(
+            command_id, group_id, group_mid, data, timeout_ms, results, started_at, now_ms()
+        )
+        await asyncio.to_thread(self._store_result, uid, group_id, command_id, answer)
+        return answer
+
+    async def _one(self, dev_tid: str, app_tid: str, data: Any, deadline: float) -> MemberResult:
+        if not self.link.is_online(dev_tid):
+            return MemberResult(
+                dev_tid, Outcome.OFFLINE, codes.DEVICE_OFFLINE, "device not online", None, None
+            )
+        sent = time.perf_counter()  # uvloop's loop.time() counts whole milliseconds
+        try:
+            reply = await self.link.app_send(dev_tid, app_tid, data, deadline)
+        except DeviceOffline:
+            return MemberResult(
+                dev_tid, Outcome.OFFLINE, codes.DEVICE_OFFLINE, "device not online", None, None
+            )
+        except DeviceGone:
+            return MemberResult(
+                dev_tid,
+                Outcome.OFFLINE,
+                codes.DEVICE_GONE,
+                "device went offline during the command",
+                None,
+                _ms(time.perf_counter() - sent),
+            )
+        except DeviceTimeout:
+            return MemberResult(
+                dev_tid,
+                Outcome.TIMED_OUT,
+                codes.DEVICE_TIMEOUT,
+                "device did not answer in time",
+                None,
+                _ms(time.perf_counter() - sent),
+            )
+        outcome = Outcome.SUCCEEDED if reply.code == control.SUCCESS else Outcome.FAILED
+        return MemberResult(
+            dev_tid, outcome, reply.code, reply.desc, reply.data, _ms(time.perf_counter() - sent)
+        )
+
+    # storage, in worker threads
+
+    def _claim(
+        self, uid: str, key: str, hash_: str, group_id: str, command_id: str
+    ) -> dict[str, Any] | None:
+        """Take the key for a new command, or return the result it already has."""
+        now = now_ms()
+        with self.store.write() as tx:
+            known = tx.keyed_command(uid, key)
+            if known is not None and known.created_at >= now - control.IDEMPOTENCY_TTL_MS:
+                if known.request_hash != hash_:
+                    raise IdempotencyKeyReused()
+                if known.result is not None:
+                    stored: dict[str, Any] = orjson.loads(known.result)
+                    return stored
+                if known.created_at >= now - STALE_RUNNING_MS:
+                    raise CommandInProgress()  # running on another node
+            if known is not None:
+                tx.forget_key(uid, key)
+            tx.insert_command(command_id, group_id, uid, key, hash_, now)
+        return None
+
+    def _store_result(
+        self, uid: str, group_id: str, command_id: str, answer: dict[str, Any]
+    ) -> None:
+        now = now_ms()
+        body = orjson.dumps(answer).decode()
+        with self.store.write() as tx:
+            if not tx.owns_group(uid, group_id):
+                return  # deleted while the command ran: its history went with it
+            if tx.command(uid, group_id, command_id) is None:
+                tx.insert_command(command_id, group_id, uid, None, "", now)
+            tx.finish_command(
+                command_id, body, now, control.KEPT_RESULTS_PER_GROUP, control.IDEMPOTENCY_TTL_MS
+            )
+
+    def _stored(self, uid: str, group_id: str, command_id: str) -> Any:
+        with self.store.read() as tx:
+            return tx.command(uid, group_id, command_id)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
