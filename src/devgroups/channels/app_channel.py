@@ -1,7 +1,8 @@
 """The app channel: Hekr's app protocol over one WebSocket per app.
 
 An app logs in with appLogin and its access token, then sends appSend to its devices
-and receives their devSend reports and devLogin/devLogout events. Messages and replies
+(appGroupSend to a whole group) and receives their devSend reports and devLogin/devLogout
+events. Messages and replies
 are Hekr's: ``{"msgId", "action", "params"}`` and ``{"msgId", "action": "<action>Resp",
 "code", "desc", "params"}``, code 200 for success.
 """
@@ -9,7 +10,6 @@ are Hekr's: ``{"msgId", "action", "params"}`` and ``{"msgId", "action": "<action
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,9 +20,12 @@ from devgroups.auth.tokens import Principal, TokenIssuer
 from devgroups.bus.ports import DeviceGone, DeviceLink, DeviceOffline, DeviceTimeout
 from devgroups.channels import codes
 from devgroups.channels.events import EventHub, Subscription
-from devgroups.domain.errors import InvalidToken
+from devgroups.domain.control import DEFAULT_TIMEOUT_MS as DEFAULT_GROUP_TIMEOUT_MS
+from devgroups.domain.control import MemberResult
+from devgroups.domain.errors import HekrError, InvalidToken
 from devgroups.domain.model import Device
 from devgroups.services import devices
+from devgroups.services.control import GroupControl
 from devgroups.store.ports import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_MS = 10_000
 MAX_TIMEOUT_MS = 30_000
 MAX_IN_FLIGHT = 256
+OUTBOX_SIZE = 4096
 
 
 class AppSession:
@@ -44,14 +48,19 @@ class AppSession:
         link: DeviceLink,
         hub: EventHub,
         known_device: Callable[[str], Device | None],
+        control: GroupControl,
     ) -> None:
         self._send_text = send
-        self._send_lock = asyncio.Lock()
+        # Every frame goes through one queue and one writer: frames keep their order
+        # (progress before the final answer) and a slow app slows only itself.
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_SIZE)
+        self._writer = asyncio.ensure_future(self._write())
         self.issuer = issuer
         self.store = store
         self.link = link
         self.hub = hub
         self.known_device = known_device
+        self.control = control
         self.principal: Principal | None = None
         self.app_tid: str | None = None
         self.subscription: Subscription | None = None
@@ -73,22 +82,24 @@ class AppSession:
             await self._login(msg_id, params)
         elif action == "heartbeat":
             await self.reply(msg_id, action, codes.OK, "success")
-        elif action == "appSend":
+        elif action in ("appSend", "appGroupSend"):
             if self.principal is None:
                 await self.reply(msg_id, action, codes.APP_NOT_LOGGED_IN, "app not logged in")
             elif len(self.tasks) >= MAX_IN_FLIGHT:
                 await self.reply(msg_id, action, codes.FLOODING, "too many commands in flight")
-            else:
+            elif action == "appSend":
                 self._spawn(self._app_send(msg_id, params))
+            else:
+                self._spawn(self._app_group_send(msg_id, params))
         else:
             await self.reply(msg_id, action, codes.ACTION_NOT_SUPPORTED, "action not supported")
 
     async def close(self) -> None:
         if self.subscription is not None:
             self.subscription.close()
-        for task in tuple(self.tasks):
+        for task in (*self.tasks, self._writer):
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*self.tasks, self._writer, return_exceptions=True)
 
     # actions
 
@@ -142,6 +153,38 @@ class AppSession:
         reply_params = {"devTid": dev_tid, "appTid": app_tid, "data": answer.data}
         await self.reply(msg_id, "appSend", answer.code, answer.desc, reply_params)
 
+    async def _app_group_send(self, msg_id: Any, params: dict[str, Any]) -> None:
+        """Group control from the app channel; with "progress": true, each result as it comes."""
+        assert self.principal is not None
+        group_id, data = params.get("groupId"), params.get("data")
+        timeout_ms = params.get("timeout", DEFAULT_GROUP_TIMEOUT_MS)
+        key = params.get("idempotencyKey")
+        if not (isinstance(group_id, str) and group_id and isinstance(data, dict)):
+            await self.reply(msg_id, "appGroupSend", codes.INVALID_PARAM, "groupId, data needed")
+            return
+        if not isinstance(timeout_ms, int) or not (key is None or isinstance(key, str) and key):
+            await self.reply(msg_id, "appGroupSend", codes.INVALID_PARAM, "bad timeout or key")
+            return
+        on_result = None
+        if params.get("progress") is True:
+
+            def on_result(result: MemberResult) -> None:
+                progress = {
+                    "msgId": msg_id,
+                    "action": "appGroupSendProgress",
+                    "params": result.to_json(),
+                }
+                self._spawn(self.send(progress))
+
+        try:
+            answer = await self.control.send(
+                self.principal.uid, group_id, data, timeout_ms, key=key, on_result=on_result
+            )
+        except HekrError as err:
+            await self.reply(msg_id, "appGroupSend", err.code, err.desc)
+            return
+        await self.reply(msg_id, "appGroupSend", codes.OK, "success", answer)
+
     def _stored_device(self, dev_tid: str) -> Device | None:
         record = devices.login_record(self.store, dev_tid)
         return record[0] if record else None
@@ -171,10 +214,15 @@ class AppSession:
         await self.send(answer)
 
     async def send(self, message: dict[str, Any]) -> None:
-        # One frame at a time: command answers and events are written from several tasks.
-        async with self._send_lock:
-            with contextlib.suppress(Exception):  # the app went away; its reader ends the session
-                await self._send_text(orjson.dumps(message).decode())
+        await self._outbox.put(orjson.dumps(message).decode())
+
+    async def _write(self) -> None:
+        while True:
+            text = await self._outbox.get()
+            try:
+                await self._send_text(text)
+            except Exception:  # the app went away; its reader ends the session
+                return
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)

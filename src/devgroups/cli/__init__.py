@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from devgroups.cli.admin import device, product, user
 from devgroups.cli.common import main
+from devgroups.cli.control import control
 from devgroups.cli.serve import serve
 from devgroups.cli.simulate import simulate
 
@@ -12,5 +13,6 @@ main.add_command(user)
 main.add_command(device)
 main.add_command(product)
 main.add_command(simulate)
+main.add_command(control)
 
 __all__ = ["main"]

@@ -29,6 +29,20 @@ from devgroups.runtime import Runtime, open_runtime
     type=click.FloatRange(0.5, 3600),
     help="Seconds without data before a device counts as gone.",
 )
+@click.option(
+    "--control-rate",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 10_000),
+    help="Group commands a second, per user.",
+)
+@click.option(
+    "--control-burst",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 100_000),
+    help="Group commands a user may send at once.",
+)
 @data_dir_option
 @db_option
 @click.option("--log-level", default="info", show_default=True)
@@ -39,6 +53,8 @@ def serve(
     device_host: str,
     device_port: int,
     device_idle_timeout: float,
+    control_rate: float,
+    control_burst: float,
     data_dir: Path,
     db_url: str | None,
     log_level: str,
@@ -53,6 +69,8 @@ def serve(
         device_host=device_host,
         device_port=device_port,
         device_idle_timeout=device_idle_timeout,
+        control_rate=control_rate,
+        control_burst=control_burst,
         log_level=log_level,
     )
     logging.basicConfig(

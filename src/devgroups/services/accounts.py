@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from devgroups.auth.passwords import hash_password, verify_password
 from devgroups.auth.tokens import IssuedToken, TokenIssuer, new_refresh_token, refresh_hash
-from devgroups.domain.errors import BadCredentials, InvalidToken
+from devgroups.domain.errors import BadCredentials, InvalidToken, UnknownUser
 from devgroups.services.clock import now_ms
 from devgroups.store.ports import RefreshRecord, Store
 
@@ -69,3 +69,12 @@ def _open_session(
     with store.write() as tx:
         tx.insert_refresh(token_hash, record)
     return Session(uid=uid, access=access, refresh_token=token)
+
+
+def token_for(store: Store, issuer: TokenIssuer, username: str, ttl: int) -> str:
+    """An access token for the named account, minted by whoever holds the signing key."""
+    with store.read() as tx:
+        user = tx.user_by_name(username)
+    if user is None:
+        raise UnknownUser(f"User does not exist: {username}")
+    return issuer.issue_access(user.uid, "WEB", DEFAULT_ISOLATION, ttl).token

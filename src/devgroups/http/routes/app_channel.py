@@ -22,6 +22,7 @@ async def app_channel(websocket: WebSocket) -> None:
         link=runtime.gateway,
         hub=runtime.hub,
         known_device=runtime.gateway.known_device,
+        control=runtime.control,
     )
     try:
         while True:
