@@ -86,37 +86,47 @@ class GroupControl:
         """Send data to every member of the group; return the result of each."""
         control.check_timeout(timeout_ms)
         hash_ = control.request_hash(group_id, data, timeout_ms)
-        if key is not None:
-            running = self._running.get((uid, key))
-            if running is not None:  # a retry while the first is running here: wait for it
-                if running[0] != hash_:
-                    raise IdempotencyKeyReused()
-                return await asyncio.shield(running[1])
-        self._check_rate(uid)
-        listing = await self._listing(uid)
-        group = listing.find(group_id)
-        command_id = uuid.uuid4().hex
         if key is None:
-            return await self._run(
-                uid, group_id, group.mid, group.members, data, timeout_ms, command_id, on_result
-            )
-        stored = await asyncio.to_thread(self._claim, uid, key, hash_, group_id, command_id)
-        if stored is not None:
-            return stored
+            return await self._send(uid, group_id, data, timeout_ms, None, hash_, on_result)
+        running = self._running.get((uid, key))
+        if running is not None:  # a retry while the first runs here: wait for its result
+            if running[0] != hash_:
+                raise IdempotencyKeyReused()
+            return await asyncio.shield(running[1])
+        # Claimed before any await, so that a retry arriving meanwhile finds it.
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._running[(uid, key)] = (hash_, future)
         try:
-            result = await self._run(
-                uid, group_id, group.mid, group.members, data, timeout_ms, command_id, on_result
-            )
+            result = await self._send(uid, group_id, data, timeout_ms, key, hash_, on_result)
         except BaseException as err:
             future.set_exception(err)
-            future.exception()  # retrieved: a failure with no one waiting is not an error
+            future.exception()  # retrieved: a failure no retry waits for is not an error
             raise
         finally:
             del self._running[(uid, key)]
         future.set_result(result)
         return result
+
+    async def _send(
+        self,
+        uid: str,
+        group_id: str,
+        data: Any,
+        timeout_ms: int,
+        key: str | None,
+        hash_: str,
+        on_result: OnResult | None,
+    ) -> dict[str, Any]:
+        self._check_rate(uid)
+        group = (await self._listing(uid)).find(group_id)
+        command_id = uuid.uuid4().hex
+        if key is not None:
+            stored = await asyncio.to_thread(self._claim, uid, key, hash_, group_id, command_id)
+            if stored is not None:
+                return stored
+        return await self._run(
+            uid, group_id, group.mid, group.members, data, timeout_ms, command_id, on_result
+        )
 
     async def result(self, uid: str, group_id: str, command_id: str) -> dict[str, Any]:
         """A past command's result (or, while it runs, that it runs)."""
