@@ -7,7 +7,8 @@ node holds it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -31,6 +32,19 @@ class DeviceReply:
     desc: str
     data: Any
     params: dict[str, Any]
+    at: float = field(default=0.0, compare=False)  # time.perf_counter() when it arrived
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of a command sent to one device: its reply, or why there is none."""
+
+    reply: DeviceReply | None
+    error: DeviceOffline | DeviceTimeout | DeviceGone | None
+    latency: float | None  # seconds from sending to the reply (or to the loss); None unsent
+
+
+OnDelivery = Callable[[str, Delivery], None]
 
 
 class DeviceLink(Protocol):
@@ -42,4 +56,18 @@ class DeviceLink(Protocol):
 
     async def app_send(self, dev_tid: str, app_tid: str, data: Any, deadline: float) -> DeviceReply:
         """Send data to the device as an appSend; return its answer by deadline (loop time)."""
+        ...
+
+    async def send_to_many(
+        self,
+        dev_tids: Sequence[str],
+        app_tid: str,
+        data: Any,
+        deadline: float,
+        on_delivery: OnDelivery | None = None,
+    ) -> dict[str, Delivery]:
+        """Send data to every device at once; what became of each by deadline (loop time).
+
+        on_delivery is called for each device as its outcome is known.
+        """
         ...

@@ -12,13 +12,20 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
 
-from devgroups.bus.ports import DeviceGone, DeviceOffline, DeviceReply, DeviceTimeout
+from devgroups.bus.ports import (
+    Delivery,
+    DeviceGone,
+    DeviceOffline,
+    DeviceReply,
+    DeviceTimeout,
+    OnDelivery,
+)
 from devgroups.channels import codes
 from devgroups.channels.events import EventHub
 from devgroups.domain.model import Device
@@ -98,6 +105,54 @@ class DeviceGateway:
         if connection is None:
             raise DeviceOffline(dev_tid)
         return await connection.request(app_tid, data, deadline)
+
+    async def send_to_many(
+        self,
+        dev_tids: Sequence[str],
+        app_tid: str,
+        data: Any,
+        deadline: float,
+        on_delivery: OnDelivery | None = None,
+    ) -> dict[str, Delivery]:
+        # One pass writes every line and one wait covers them all: no task or timer per
+        # device, so 512 devices cost little more than the 512 writes and answers.
+        loop = asyncio.get_running_loop()
+        deliveries: dict[str, Delivery] = {}
+        waiting: dict[asyncio.Future[DeviceReply], tuple[str, DeviceConnection, int, float]] = {}
+
+        def settle(dev_tid: str, delivery: Delivery) -> None:
+            deliveries[dev_tid] = delivery
+            if on_delivery is not None:
+                on_delivery(dev_tid, delivery)
+
+        def on_done(future: asyncio.Future[DeviceReply]) -> None:
+            dev_tid, _connection, _msg_id, sent = waiting[future]
+            if future.cancelled():
+                return
+            error = future.exception()
+            if error is None:
+                reply = future.result()
+                settle(dev_tid, Delivery(reply, None, reply.at - sent))
+            elif isinstance(error, DeviceGone):
+                settle(dev_tid, Delivery(None, error, time.perf_counter() - sent))
+
+        for dev_tid in dev_tids:
+            connection = self._online.get(dev_tid)
+            if connection is None:
+                settle(dev_tid, Delivery(None, DeviceOffline(dev_tid), None))
+                continue
+            sent = time.perf_counter()
+            msg_id, future = connection.start_request(app_tid, data)
+            waiting[future] = (dev_tid, connection, msg_id, sent)
+            future.add_done_callback(on_done)
+        if waiting:
+            await asyncio.wait(waiting, timeout=max(0.0, deadline - loop.time()))
+        for future, (dev_tid, connection, msg_id, sent) in waiting.items():
+            connection.pending.pop(msg_id, None)
+            if dev_tid not in deliveries:
+                future.cancel()
+                settle(dev_tid, Delivery(None, DeviceTimeout(dev_tid), time.perf_counter() - sent))
+        return deliveries
 
     # bookkeeping
 
@@ -313,6 +368,7 @@ class DeviceConnection(asyncio.Protocol):
                 desc=str(message.get("desc", "success")),
                 data=params.get("data"),
                 params=params,
+                at=time.perf_counter(),
             )
         )
 
@@ -353,7 +409,8 @@ class DeviceConnection(asyncio.Protocol):
 
     # sending
 
-    async def request(self, app_tid: str, data: Any, deadline: float) -> DeviceReply:
+    def start_request(self, app_tid: str, data: Any) -> tuple[int, asyncio.Future[DeviceReply]]:
+        """Send an appSend now; the future gets the device's answer."""
         assert self.device is not None
         self.next_msg_id += 1
         msg_id = self.next_msg_id
@@ -373,10 +430,15 @@ class DeviceConnection(asyncio.Protocol):
                 },
             }
         )
+        return msg_id, future
+
+    async def request(self, app_tid: str, data: Any, deadline: float) -> DeviceReply:
+        msg_id, future = self.start_request(app_tid, data)
         try:
             async with asyncio.timeout_at(deadline):
                 return await future
         except TimeoutError:
+            assert self.device is not None
             raise DeviceTimeout(self.device.dev_tid) from None
         finally:
             self.pending.pop(msg_id, None)

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from devgroups.bus.ports import DeviceGone, DeviceLink, DeviceOffline, DeviceTimeout
+from devgroups.bus.ports import Delivery, DeviceGone, DeviceLink, DeviceTimeout
 from devgroups.channels import codes
 from devgroups.domain import control
 from devgroups.domain.control import MemberResult, Outcome
@@ -192,55 +192,21 @@ class GroupControl:
         loop = asyncio.get_running_loop()
         started_at = now_ms()
         deadline = loop.time() + timeout_ms / 1000
-        app_tid = f"group-{command_id}"
+        dev_tids = [member.dev_tid for member in members]
 
-        async def one(dev_tid: str) -> MemberResult:
-            result = await self._one(dev_tid, app_tid, data, deadline)
+        def delivered(dev_tid: str, delivery: Delivery) -> None:
             if on_result is not None:
-                on_result(result)
-            return result
+                on_result(member_result(dev_tid, delivery))
 
-        results = await asyncio.gather(*(one(member.dev_tid) for member in members))
+        deliveries = await self.link.send_to_many(
+            dev_tids, f"group-{command_id}", data, deadline, delivered
+        )
+        results = [member_result(dev_tid, deliveries[dev_tid]) for dev_tid in dev_tids]
         answer = control.result_json(
             command_id, group_id, group_mid, data, timeout_ms, results, started_at, now_ms()
         )
         await asyncio.to_thread(self._store_result, uid, group_id, command_id, answer)
         return answer
-
-    async def _one(self, dev_tid: str, app_tid: str, data: Any, deadline: float) -> MemberResult:
-        if not self.link.is_online(dev_tid):
-            return MemberResult(
-                dev_tid, Outcome.OFFLINE, codes.DEVICE_OFFLINE, "device not online", None, None
-            )
-        sent = time.perf_counter()  # uvloop's loop.time() counts whole milliseconds
-        try:
-            reply = await self.link.app_send(dev_tid, app_tid, data, deadline)
-        except DeviceOffline:
-            return MemberResult(
-                dev_tid, Outcome.OFFLINE, codes.DEVICE_OFFLINE, "device not online", None, None
-            )
-        except DeviceGone:
-            return MemberResult(
-                dev_tid,
-                Outcome.OFFLINE,
-                codes.DEVICE_GONE,
-                "device went offline during the command",
-                None,
-                _ms(time.perf_counter() - sent),
-            )
-        except DeviceTimeout:
-            return MemberResult(
-                dev_tid,
-                Outcome.TIMED_OUT,
-                codes.DEVICE_TIMEOUT,
-                "device did not answer in time",
-                None,
-                _ms(time.perf_counter() - sent),
-            )
-        outcome = Outcome.SUCCEEDED if reply.code == control.SUCCESS else Outcome.FAILED
-        return MemberResult(
-            dev_tid, outcome, reply.code, reply.desc, reply.data, _ms(time.perf_counter() - sent)
-        )
 
     # storage, in worker threads
 
@@ -283,5 +249,31 @@ class GroupControl:
             return tx.command(uid, group_id, command_id)
 
 
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 3)
+def member_result(dev_tid: str, delivery: Delivery) -> MemberResult:
+    """The outcome of one member, from what became of the command sent to it."""
+    latency = None if delivery.latency is None else round(delivery.latency * 1000, 3)
+    reply, error = delivery.reply, delivery.error
+    if reply is not None:
+        outcome = Outcome.SUCCEEDED if reply.code == control.SUCCESS else Outcome.FAILED
+        return MemberResult(dev_tid, outcome, reply.code, reply.desc, reply.data, latency)
+    if isinstance(error, DeviceTimeout):
+        return MemberResult(
+            dev_tid,
+            Outcome.TIMED_OUT,
+            codes.DEVICE_TIMEOUT,
+            "device did not answer in time",
+            None,
+            latency,
+        )
+    if isinstance(error, DeviceGone):
+        return MemberResult(
+            dev_tid,
+            Outcome.OFFLINE,
+            codes.DEVICE_GONE,
+            "device went offline during the command",
+            None,
+            latency,
+        )
+    return MemberResult(
+        dev_tid, Outcome.OFFLINE, codes.DEVICE_OFFLINE, "device not online", None, None
+    )
