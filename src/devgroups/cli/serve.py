@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import socket
@@ -92,6 +93,11 @@ def _exit_cleanly(_signum: int, _frame: object) -> None:
 
 
 def _serve(settings: Settings, runtime: Runtime, access_log: bool) -> None:
+    # A group command makes tens of thousands of short-lived objects; with the default
+    # thresholds the collector then often scans every long-lived one (each device
+    # connection), and those pauses were the p99 of group control (88 ms against 25 ms).
+    # Young collections still run, every 100,000 allocations instead of every 700.
+    gc.set_threshold(100_000, 50, 100)
     # Bind first, so that --port 0 works and the real address can be announced.
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -121,6 +127,7 @@ class _Server(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        gc.freeze()  # what start-up made lives as long as the process: never scan it again
         if not self.should_exit:
             host, port = self.sock.getsockname()[:2]
             settings = self.runtime.settings

@@ -33,6 +33,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
             yield
         finally:
             fast_lane.runtime = None
+            await opened.control.close()
             await opened.gateway.close()
             if owned:
                 opened.close()

@@ -73,6 +73,9 @@ class GroupControl:
         self.burst = burst
         self._buckets: dict[str, TokenBucket] = {}
         self._running: dict[tuple[str, str], tuple[str, asyncio.Future[dict[str, Any]]]] = {}
+        # Results answered but not yet stored: (uid, groupId, result) by commandId.
+        self._unsaved: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self._saving: asyncio.Task[None] | None = None
 
     async def send(
         self,
@@ -125,12 +128,23 @@ class GroupControl:
             if stored is not None:
                 return stored
         return await self._run(
-            uid, group_id, group.mid, group.members, data, timeout_ms, command_id, on_result
+            uid,
+            group_id,
+            group.mid,
+            group.members,
+            data,
+            timeout_ms,
+            command_id,
+            on_result,
+            keyed=key is not None,
         )
 
     async def result(self, uid: str, group_id: str, command_id: str) -> dict[str, Any]:
         """A past command's result (or, while it runs, that it runs)."""
         (await self._listing(uid)).find(group_id)
+        unsaved = self._unsaved.get(command_id)
+        if unsaved is not None and unsaved[:2] == (uid, group_id):
+            return unsaved[2]
         record = await asyncio.to_thread(self._stored, uid, group_id, command_id)
         if record is None or record.result is None:
             raise CommandNotFound()
@@ -188,6 +202,7 @@ class GroupControl:
         timeout_ms: int,
         command_id: str,
         on_result: OnResult | None,
+        keyed: bool,
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         started_at = now_ms()
@@ -205,8 +220,32 @@ class GroupControl:
         answer = control.result_json(
             command_id, group_id, group_mid, data, timeout_ms, results, started_at, now_ms()
         )
-        await asyncio.to_thread(self._store_result, uid, group_id, command_id, answer)
+        if keyed:  # a retry must find it, whatever happens next
+            await asyncio.to_thread(self._store_results, [(uid, group_id, answer)])
+        else:
+            # Stored right after the answer, many in one transaction: the fsync is not
+            # on the caller's time. Until then the result is served from memory.
+            self._unsaved[command_id] = (uid, group_id, answer)
+            if self._saving is None:
+                self._saving = asyncio.get_running_loop().create_task(self._save())
         return answer
+
+    async def _save(self) -> None:
+        try:
+            while self._unsaved:
+                batch = dict(self._unsaved)
+                await asyncio.to_thread(self._store_results, list(batch.values()))
+                for command_id in batch:
+                    self._unsaved.pop(command_id, None)
+        finally:
+            self._saving = None
+
+    async def close(self) -> None:
+        """Store the results not stored yet."""
+        if self._saving is not None:
+            await self._saving
+        if self._unsaved:
+            await self._save()
 
     # storage, in worker threads
 
@@ -230,19 +269,22 @@ class GroupControl:
             tx.insert_command(command_id, group_id, uid, key, hash_, now)
         return None
 
-    def _store_result(
-        self, uid: str, group_id: str, command_id: str, answer: dict[str, Any]
-    ) -> None:
+    def _store_results(self, batch: list[tuple[str, str, dict[str, Any]]]) -> None:
         now = now_ms()
-        body = orjson.dumps(answer).decode()
         with self.store.write() as tx:
-            if not tx.owns_group(uid, group_id):
-                return  # deleted while the command ran: its history went with it
-            if tx.command(uid, group_id, command_id) is None:
-                tx.insert_command(command_id, group_id, uid, None, "", now)
-            tx.finish_command(
-                command_id, body, now, control.KEPT_RESULTS_PER_GROUP, control.IDEMPOTENCY_TTL_MS
-            )
+            for uid, group_id, answer in batch:
+                command_id = answer["commandId"]
+                if not tx.owns_group(uid, group_id):
+                    continue  # deleted while the command ran: its history went with it
+                if tx.command(uid, group_id, command_id) is None:
+                    tx.insert_command(command_id, group_id, uid, None, "", answer["startedAt"])
+                tx.finish_command(
+                    command_id,
+                    orjson.dumps(answer).decode(),
+                    now,
+                    control.KEPT_RESULTS_PER_GROUP,
+                    control.IDEMPOTENCY_TTL_MS,
+                )
 
     def _stored(self, uid: str, group_id: str, command_id: str) -> Any:
         with self.store.read() as tx:
