@@ -76,7 +76,8 @@ def test_every_call_conforms_and_never_fails_inside(fleet: Fleet, mode: Generati
         @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE, **targets))
         def trespass(case: Any) -> None:
             answer = case.call(base_url=fleet.server.url)
-            assert answer.status_code in (400, 404), answer.text
+            # 429: group control's rate limit, spent by the fuzzing; it leaks nothing either
+            assert answer.status_code in (400, 404, 429), answer.text
             if answer.status_code == 404:
                 assert answer.json()["code"] == 6400026
 

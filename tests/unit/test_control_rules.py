@@ -42,3 +42,9 @@ def test_a_retry_must_repeat_the_request_exactly() -> None:
     assert same != control.request_hash("g", {"cmdId": 2, "power": 0}, 3000)
     assert same != control.request_hash("g", {"cmdId": 2, "power": 1}, 3001)
     assert same != control.request_hash("h", {"cmdId": 2, "power": 1}, 3000)
+
+
+def test_data_a_device_cannot_be_sent_is_refused() -> None:
+    control.check_data({"cmdId": 2, "power": 1, "big": 2**63 - 1})
+    with pytest.raises(InvalidParam, match="data"):
+        control.check_data({"cmdId": 2, "huge": 2**64})

@@ -21,8 +21,8 @@ from devgroups.bus.ports import DeviceGone, DeviceLink, DeviceOffline, DeviceTim
 from devgroups.channels import codes
 from devgroups.channels.events import EventHub, Subscription
 from devgroups.domain.control import DEFAULT_TIMEOUT_MS as DEFAULT_GROUP_TIMEOUT_MS
-from devgroups.domain.control import MemberResult
-from devgroups.domain.errors import HekrError, InvalidToken
+from devgroups.domain.control import MemberResult, check_data
+from devgroups.domain.errors import HekrError, InvalidParam, InvalidToken
 from devgroups.domain.model import Device
 from devgroups.services import devices
 from devgroups.services.control import GroupControl
@@ -130,6 +130,11 @@ class AppSession:
             return
         if not isinstance(timeout_ms, int) or not 100 <= timeout_ms <= MAX_TIMEOUT_MS:
             await self.reply(msg_id, "appSend", codes.INVALID_PARAM, "timeout is 100..30000 ms")
+            return
+        try:
+            check_data(params.get("data"))
+        except InvalidParam as err:
+            await self.reply(msg_id, "appSend", codes.INVALID_PARAM, err.desc)
             return
         device = self.known_device(dev_tid)
         if device is None:  # not online here: is it the caller's at all?

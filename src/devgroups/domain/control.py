@@ -52,6 +52,14 @@ def check_timeout(timeout_ms: int) -> None:
         raise InvalidParam("timeout", f"{MIN_TIMEOUT_MS}..{MAX_TIMEOUT_MS} ms")
 
 
+def check_data(data: Any) -> None:
+    """Refuse what cannot be sent to a device as JSON (integers beyond 64 bits)."""
+    try:
+        orjson.dumps(data)
+    except orjson.JSONEncodeError as err:
+        raise InvalidParam("data", "integers must fit in 64 bits") from err
+
+
 def request_hash(group_id: str, data: Any, timeout_ms: int) -> str:
     """What a retry must repeat exactly to count as the same command."""
     canonical = orjson.dumps(

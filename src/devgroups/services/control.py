@@ -88,6 +88,7 @@ class GroupControl:
     ) -> dict[str, Any]:
         """Send data to every member of the group; return the result of each."""
         control.check_timeout(timeout_ms)
+        control.check_data(data)
         hash_ = control.request_hash(group_id, data, timeout_ms)
         if key is None:
             return await self._send(uid, group_id, data, timeout_ms, None, hash_, on_result)
