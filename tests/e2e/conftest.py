@@ -11,6 +11,7 @@ import pytest
 from devgroups.config import Settings
 from devgroups.domain.model import DeviceRef
 from devgroups.runtime import Runtime, open_runtime
+from tests.e2e.clients import Simulator
 from tests.e2e.server import ServerProcess, start_server
 from tests.factories import make_devices, make_user
 
@@ -46,6 +47,13 @@ class Fleet:
         answer = self.client().post("/login", json={"username": name, "password": password})
         assert answer.status_code == 200, answer.text
         return Account(name, uid, self.client(answer.json()["access_token"]))
+
+    def simulate(self, count: int, *extra: str, owner: str | None = "alice") -> Simulator:
+        """A simulated fleet of product m1 (key pk), bound to owner, on this server."""
+        args = ["--mid", "m1", "--prodkey", "pk", *extra]
+        if owner is not None:
+            args += ["--owner", owner]
+        return Simulator(self.server.data_dir, self.server.device_port, count, *args)
 
     def dump(self) -> list[str]:
         """Every stored row but sessions, to prove a refused request changed nothing."""

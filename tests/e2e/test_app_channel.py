@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.clients import App, RawDevice, Simulator
+from tests.e2e.clients import App, RawDevice
 from tests.e2e.conftest import Fleet
 
 
@@ -35,32 +35,8 @@ def test_login_is_required_and_checked(fleet: Fleet) -> None:
 def test_app_send_reaches_the_device_and_its_answer_comes_back(fleet: Fleet) -> None:
     alice = token(fleet, "alice")
     token(fleet, "bob")
-    sim = Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        3,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        "alice",
-        "--silent",
-        "0.34",
-    )
-    bobs = Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        1,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        "bob",
-        "--prefix",
-        "bob-",
-    )
+    sim = fleet.simulate(3, "--silent", "0.34")
+    bobs = fleet.simulate(1, "--prefix", "bob-", owner="bob")
     try:
         normal = sim.by_behaviour("normal")[0]
         silent = sim.by_behaviour("silent")[0]
@@ -138,17 +114,7 @@ def test_offline_devices_and_login_events(fleet: Fleet) -> None:
 
 def test_answers_to_many_commands_are_not_taken_for_flooding(fleet: Fleet) -> None:
     alice = token(fleet, "alice")
-    sim = Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        1,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        "alice",
-    )
+    sim = fleet.simulate(1)
     try:
         device = sim.devices[0]
 

@@ -38,24 +38,9 @@ def control(account: Account, group_id: str, **body: Any) -> httpx.Response:
     return account.client.post(f"/group/{group_id}/control", json=body, headers=headers)
 
 
-def simulate(fleet: Fleet, count: int, *extra: str, owner: str = "alice") -> Simulator:
-    return Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        count,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        owner,
-        *extra,
-    )
-
-
 def test_every_member_succeeds(fleet: Fleet) -> None:
     alice = fleet.account("alice")
-    sim = simulate(fleet, 20)
+    sim = fleet.simulate(20)
     try:
         group_id = make_group(alice, sim.devices)
         answer = control(alice, group_id, data=POWER_ON)
@@ -88,8 +73,8 @@ def test_every_member_succeeds(fleet: Fleet) -> None:
 
 def test_a_mixed_fleet_gets_exactly_the_right_outcomes(fleet: Fleet) -> None:
     alice = fleet.account("alice")
-    sim = simulate(
-        fleet, 8, "--silent", "0.25", "--failing", "0.25", "--slow", "0.25", "--slow-ms", "300"
+    sim = fleet.simulate(
+        8, "--silent", "0.25", "--failing", "0.25", "--slow", "0.25", "--slow-ms", "300"
     )
     devices.register_device(fleet.admin.store, "never-online", "ck", "m1", "bk", "alice")
     try:
@@ -129,7 +114,7 @@ def test_a_mixed_fleet_gets_exactly_the_right_outcomes(fleet: Fleet) -> None:
 
 def test_a_group_of_only_offline_or_failing_members_is_none(fleet: Fleet) -> None:
     alice = fleet.account("alice")
-    sim = simulate(fleet, 2, "--failing", "1")
+    sim = fleet.simulate(2, "--failing", "1")
     try:
         group_id = make_group(alice, sim.devices)
         result = control(alice, group_id, data=POWER_ON).json()
@@ -141,7 +126,7 @@ def test_a_group_of_only_offline_or_failing_members_is_none(fleet: Fleet) -> Non
 
 def test_a_member_disconnecting_mid_command_is_reported(fleet: Fleet) -> None:
     alice = fleet.account("alice")
-    sim = simulate(fleet, 3)
+    sim = fleet.simulate(3)
     devices.register_device(fleet.admin.store, "flaky", "ck", "m1", "bk", "alice")
     try:
         flaky = {"devTid": "flaky", "ctrlKey": "ck"}
@@ -226,7 +211,7 @@ def test_idempotent_retries(fleet: Fleet) -> None:
 
 def test_concurrent_commands_to_overlapping_groups(fleet: Fleet) -> None:
     alice = fleet.account("alice")
-    sim = simulate(fleet, 30, "--slow", "0.2", "--slow-ms", "200")
+    sim = fleet.simulate(30, "--slow", "0.2", "--slow-ms", "200")
     try:
         first = make_group(alice, sim.devices[:20], "first")
         second = make_group(alice, sim.devices[10:], "second")
@@ -304,7 +289,7 @@ def test_results_are_kept_and_survive_a_restart(tmp_path: Path) -> None:
 
 def test_the_result_names_exactly_the_devices_sent_to(fleet: Fleet) -> None:
     alice = fleet.account("alice")
-    sim = simulate(fleet, 3, "--silent", "0.34")
+    sim = fleet.simulate(3, "--silent", "0.34")
     try:
         group_id = make_group(alice, sim.devices)
         leaving = sim.by_behaviour("normal")[0]
@@ -395,7 +380,7 @@ def test_group_control_is_rate_limited_per_user(tmp_path: Path) -> None:
 def test_app_group_send_streams_progress_and_reports_keep_flowing(fleet: Fleet) -> None:
     alice = fleet.account("alice")
     token = alice.client.headers["Authorization"].split()[1]
-    sim = simulate(fleet, 5)
+    sim = fleet.simulate(5)
     try:
         group_id = make_group(alice, sim.devices)
 
@@ -436,7 +421,7 @@ def test_app_group_send_streams_progress_and_reports_keep_flowing(fleet: Fleet) 
 
 def test_the_control_command_line(fleet: Fleet) -> None:
     alice = fleet.account("alice")
-    sim = simulate(fleet, 4, "--failing", "0.25")
+    sim = fleet.simulate(4, "--failing", "0.25")
     try:
         group_id = make_group(alice, sim.devices)
         done = subprocess.run(

@@ -5,31 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.e2e.clients import App, Simulator
+from tests.e2e.clients import App
 from tests.e2e.conftest import Fleet
 
 
 def test_behaviours_of_the_fleet(fleet: Fleet) -> None:
     account = fleet.account("alice")
     token = account.client.headers["Authorization"].split()[1]
-    sim = Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        8,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        "alice",
-        "--slow",
-        "0.25",
-        "--slow-ms",
-        "400",
-        "--failing",
-        "0.25",
-        "--silent",
-        "0.25",
+    sim = fleet.simulate(
+        8, "--slow", "0.25", "--slow-ms", "400", "--failing", "0.25", "--silent", "0.25"
     )
     try:
         roles = [d["behaviour"] for d in sim.devices]
@@ -68,29 +52,9 @@ def test_behaviours_of_the_fleet(fleet: Fleet) -> None:
 
 def test_provisioning_is_kept_across_runs(fleet: Fleet) -> None:
     fleet.account("alice")
-    first = Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        3,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        "alice",
-    )
+    first = fleet.simulate(3)
     assert first.stop() == 0
-    second = Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        3,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        "alice",
-    )
+    second = fleet.simulate(3)
     assert second.stop() == 0
     assert [(d["devTid"], d["ctrlKey"], d["bindKey"]) for d in first.devices] == [
         (d["devTid"], d["ctrlKey"], d["bindKey"]) for d in second.devices
@@ -99,17 +63,7 @@ def test_provisioning_is_kept_across_runs(fleet: Fleet) -> None:
 
 def test_two_thousand_devices_stay_online(fleet: Fleet) -> None:
     account = fleet.account("alice")
-    sim = Simulator(
-        fleet.server.data_dir,
-        fleet.server.device_port,
-        2000,
-        "--mid",
-        "m1",
-        "--prodkey",
-        "pk",
-        "--owner",
-        "alice",
-    )
+    sim = fleet.simulate(2000)
     try:
         assert len(sim.devices) == 2000
         online = 0

@@ -20,6 +20,7 @@ from devgroups.auth.tokens import Principal, TokenIssuer
 from devgroups.bus.ports import DeviceGone, DeviceLink, DeviceOffline, DeviceTimeout
 from devgroups.channels import codes
 from devgroups.channels.events import EventHub, Subscription
+from devgroups.channels.protocol import response
 from devgroups.domain.control import DEFAULT_TIMEOUT_MS as DEFAULT_GROUP_TIMEOUT_MS
 from devgroups.domain.control import MemberResult, check_data
 from devgroups.domain.errors import HekrError, InvalidParam, InvalidToken
@@ -212,11 +213,7 @@ class AppSession:
         desc: str,
         params: dict[str, Any] | None = None,
     ) -> None:
-        answer: dict[str, Any] = {"msgId": msg_id, "action": f"{action}Resp", "code": code}
-        answer["desc"] = desc
-        if params is not None:
-            answer["params"] = params
-        await self.send(answer)
+        await self.send(response(msg_id, action, code, desc, params))
 
     async def send(self, message: dict[str, Any]) -> None:
         await self._outbox.put(orjson.dumps(message).decode())

@@ -28,6 +28,7 @@ from devgroups.bus.ports import (
 )
 from devgroups.channels import codes
 from devgroups.channels.events import EventHub
+from devgroups.channels.protocol import response
 from devgroups.domain.model import Device
 from devgroups.services import devices
 from devgroups.services.clock import now_ms
@@ -451,11 +452,7 @@ class DeviceConnection(asyncio.Protocol):
         desc: str,
         params: dict[str, Any] | None = None,
     ) -> None:
-        answer: dict[str, Any] = {"msgId": msg_id, "action": f"{action}Resp", "code": code}
-        answer["desc"] = desc
-        if params is not None:
-            answer["params"] = params
-        self.send(answer)
+        self.send(response(msg_id, action, code, desc, params))
 
     def send(self, message: dict[str, Any]) -> None:
         transport = self.transport

@@ -9,7 +9,7 @@ from devgroups.domain.devices import DeviceInfo, Product, check_bind, check_unbi
 from devgroups.domain.errors import DeviceExists, ProductExists, UnknownUser
 from devgroups.domain.model import Device
 from devgroups.services.clock import now_ms
-from devgroups.store.ports import Store
+from devgroups.store.ports import Store, Tx
 
 
 def add_product(store: Store, mid: str, prodkey: str, name: str) -> Product:
@@ -34,12 +34,7 @@ def register_device(
 ) -> Device:
     """Register a device, bound to the account named owner when one is given."""
     with store.write() as tx:
-        owner_uid = None
-        if owner is not None:
-            user = tx.user_by_name(owner)
-            if user is None:
-                raise UnknownUser(f"User does not exist: {owner}")
-            owner_uid = user.uid
+        owner_uid = _uid_of(tx, owner)
         if tx.devices([dev_tid]):
             raise DeviceExists(f"Device already exists: {dev_tid}")
         device = Device(dev_tid, ctrl_key, bind_key or secrets.token_hex(16), mid, owner_uid)
@@ -97,12 +92,7 @@ def ensure_devices(
     Devices registered already keep their keys; unbound ones are bound to owner when given.
     """
     with store.write() as tx:
-        owner_uid = None
-        if owner is not None:
-            user = tx.user_by_name(owner)
-            if user is None:
-                raise UnknownUser(f"User does not exist: {owner}")
-            owner_uid = user.uid
+        owner_uid = _uid_of(tx, owner)
         known = tx.devices(dev_tids)
         now = now_ms()
         result = []
@@ -118,3 +108,12 @@ def ensure_devices(
                 device = Device(device.dev_tid, device.ctrl_key, device.bind_key, mid, owner_uid)
             result.append(device)
     return result
+
+
+def _uid_of(tx: Tx, username: str | None) -> str | None:
+    if username is None:
+        return None
+    user = tx.user_by_name(username)
+    if user is None:
+        raise UnknownUser(f"User does not exist: {username}")
+    return user.uid
