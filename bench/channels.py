@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -34,9 +32,7 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.clients import Simulator  # noqa: E402
 from tests.e2e.server import start_server  # noqa: E402
 
-from devgroups.config import Settings  # noqa: E402
-from devgroups.runtime import open_runtime  # noqa: E402
-from devgroups.services import accounts  # noqa: E402
+from bench.common import add_user, percentiles, print_machine  # noqa: E402
 
 ECHO_SERVER = """
 import asyncio, socket, sys
@@ -50,11 +46,6 @@ async def main():
     await server.serve_forever()
 asyncio.run(main())
 """
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def rss_kib(pid: int) -> int:
@@ -132,11 +123,7 @@ def bench_round_trip(workdir: Path, rounds: int) -> None:
     echo, echo_port = start_echo()
     sim = None
     try:
-        runtime = open_runtime(Settings(data_dir=data))
-        try:
-            accounts.create_user(runtime.store, "bench", "pw")
-        finally:
-            runtime.close()
+        add_user(data, "bench")
         token = httpx.post(
             f"{server.url}/login", json={"username": "bench", "password": "pw"}
         ).json()["access_token"]
@@ -150,8 +137,8 @@ def bench_round_trip(workdir: Path, rounds: int) -> None:
         for _ in range(rounds // block):
             base += asyncio.run(echo_rounds(echo_port, block))
             ours += asyncio.run(app_send_rounds(server.url, token, sim.devices[0], block))
-        p50, p99 = percentile(ours, 0.5), percentile(ours, 0.99)
-        b50, b99 = percentile(base, 0.5), percentile(base, 0.99)
+        p50, p99 = percentiles(ours)
+        b50, b99 = percentiles(base)
         print(
             f"(a) appSend round trip, app -> server -> simulated device -> app "
             f"({len(ours)} rounds): "
@@ -174,11 +161,7 @@ def bench_memory(workdir: Path, count: int) -> None:
     server = start_server(data, "--device-idle-timeout", "3600")
     sim = None
     try:
-        runtime = open_runtime(Settings(data_dir=data))
-        try:
-            accounts.create_user(runtime.store, "bench", "pw")
-        finally:
-            runtime.close()
+        add_user(data, "bench")
         # Warm the server up with a few devices first, so that the figure is per connection.
         warm = Simulator(
             data,
@@ -230,9 +213,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2000)
     parser.add_argument("--devices", type=int, default=10_000)
     args = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print_machine()
     workdir = Path(tempfile.mkdtemp(prefix="devgroups-bench-"))
     try:
         bench_round_trip(workdir, args.rounds)

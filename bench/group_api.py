@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import shutil
 import socket
 import sqlite3
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.server import start_server  # noqa: E402
 
+from bench.common import print_machine  # noqa: E402
 from bench.httpload import get_request, measure, request_bytes, roundtrips  # noqa: E402
 from devgroups.config import Settings  # noqa: E402
 from devgroups.domain.model import Device  # noqa: E402
@@ -194,9 +194,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each side")
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print_machine()
 
     workdir = Path(tempfile.mkdtemp(prefix="devgroups-bench-"))
     data_dir = workdir / "data"

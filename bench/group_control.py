@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import shutil
 import statistics
 import sys
@@ -37,10 +35,8 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.clients import Simulator  # noqa: E402
 from tests.e2e.server import start_server  # noqa: E402
 
+from bench.common import add_user, percentiles, print_machine  # noqa: E402
 from bench.httpload import request_bytes, roundtrips  # noqa: E402
-from devgroups.config import Settings  # noqa: E402
-from devgroups.runtime import open_runtime  # noqa: E402
-from devgroups.services import accounts  # noqa: E402
 
 GROUP = 512
 DATA = {"cmdId": 2, "power": 1}
@@ -108,11 +104,6 @@ class Floor:
         return time.perf_counter() - started
 
 
-def percentiles(values: list[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
 async def sequential_round(url: str, token: str, members: list[dict[str, str]]) -> float:
     async with websockets.connect(url.replace("http://", "ws://") + "/ws") as ws:
         await ws.send(
@@ -146,9 +137,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
     server = start_server(data, "--control-rate", "10000", "--control-burst", "10000")
     fleet = floor_fleet = None
     try:
-        runtime = open_runtime(Settings(data_dir=data))
-        accounts.create_user(runtime.store, "bench", "pw")
-        runtime.close()
+        add_user(data, "bench")
         fleet = Simulator(
             data,
             server.device_port,
@@ -254,9 +243,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print_machine()
     workdir = Path(tempfile.mkdtemp(prefix="devgroups-bench-"))
     try:
         asyncio.run(bench(args, workdir))

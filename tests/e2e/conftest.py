@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +47,9 @@ class Fleet:
 
     def account(self, name: str, password: str = "secret-pw") -> Account:
         uid = make_user(self.admin.store, name, password)
-        answer = self.client().post("/login", json={"username": name, "password": password})
-        assert answer.status_code == 200, answer.text
-        return Account(name, uid, self.client(answer.json()["access_token"]))
+        client = self.client()
+        log_in(client, name, password)
+        return Account(name, uid, client)
 
     def simulate(self, count: int, *extra: str, owner: str | None = "alice") -> Simulator:
         """A simulated fleet of product m1 (key pk), bound to owner, on this server."""
@@ -68,6 +71,35 @@ class Fleet:
             client.close()
 
 
+@contextmanager
+def admin_of(data_dir: Path, db_url: str | None = None) -> Iterator[Runtime]:
+    """The database of a server, opened beside it as the command line would."""
+    runtime = open_runtime(Settings(data_dir=data_dir, db_url=db_url))
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def log_in(client: httpx.Client, name: str, password: str) -> str:
+    """Log client in; return its access token, which it sends from now on."""
+    answer = client.post("/login", json={"username": name, "password": password})
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token
+
+
+def run_devgroups(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the devgroups command on a server's data folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "devgroups", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     process = start_server(tmp_path / "data")
@@ -79,10 +111,9 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def fleet(server: ServerProcess) -> Iterator[Fleet]:
-    admin = open_runtime(Settings(data_dir=server.data_dir))
-    built = Fleet(server, admin)
-    try:
-        yield built
-    finally:
-        built.close()
-        admin.close()
+    with admin_of(server.data_dir) as admin:
+        built = Fleet(server, admin)
+        try:
+            yield built
+        finally:
+            built.close()

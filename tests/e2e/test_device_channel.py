@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
-import sys
 from pathlib import Path
 
-from devgroups.config import Settings
-from devgroups.runtime import open_runtime
 from devgroups.services import devices
 from tests.e2e.clients import RawDevice
-from tests.e2e.conftest import Fleet
+from tests.e2e.conftest import Fleet, admin_of, run_devgroups
 from tests.e2e.server import start_server
 
 
@@ -144,12 +140,9 @@ def test_a_second_login_replaces_the_first(fleet: Fleet) -> None:
 def test_a_silent_device_is_dropped_after_the_idle_timeout(tmp_path: Path) -> None:
     server = start_server(tmp_path / "data", "--device-idle-timeout", "1")
     try:
-        admin = open_runtime(Settings(data_dir=tmp_path / "data"))
-        try:
+        with admin_of(tmp_path / "data") as admin:
             devices.add_product(admin.store, "m1", "pk", "Socket")
             devices.register_device(admin.store, "ESP_1", "ck", "m1", "bk")
-        finally:
-            admin.close()
 
         async def stay_silent() -> None:
             device = await RawDevice.connect(server.device_port)
@@ -164,12 +157,7 @@ def test_a_silent_device_is_dropped_after_the_idle_timeout(tmp_path: Path) -> No
 
 def test_products_and_devices_added_while_serving_log_in_at_once(fleet: Fleet) -> None:
     def devgroups(*args: str) -> None:
-        done = subprocess.run(
-            [sys.executable, "-m", "devgroups", *args, "--data-dir", str(fleet.server.data_dir)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = run_devgroups(fleet.server.data_dir, *args)
         assert done.returncode == 0, done.stderr
 
     devgroups("product", "add", "--mid", "fresh", "--prodkey", "fresh-key", "--name", "Lamp")

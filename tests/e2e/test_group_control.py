@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,8 +13,9 @@ import httpx
 
 from devgroups.services import devices
 from tests.e2e.clients import App, RawDevice, Simulator
-from tests.e2e.conftest import Account, Fleet
+from tests.e2e.conftest import Account, Fleet, admin_of, log_in, run_devgroups
 from tests.e2e.server import start_server
+from tests.factories import make_user
 
 POWER_ON = {"cmdId": 2, "power": 1}
 
@@ -242,23 +241,17 @@ def test_concurrent_commands_to_overlapping_groups(fleet: Fleet) -> None:
 
 
 def test_results_are_kept_and_survive_a_restart(tmp_path: Path) -> None:
-    from devgroups.config import Settings
-    from devgroups.runtime import open_runtime
-    from tests.factories import make_user
-
     data = tmp_path / "data"
     server = start_server(data)
     sim = None
     try:
-        admin = open_runtime(Settings(data_dir=data))
-        make_user(admin.store, "alice", "pw")
-        admin.close()
+        with admin_of(data) as admin:
+            make_user(admin.store, "alice", "pw")
         sim = Simulator(
             data, server.device_port, 2, "--mid", "m1", "--prodkey", "pk", "--owner", "alice"
         )
         client = httpx.Client(base_url=server.url)
-        token = client.post("/login", json={"username": "alice", "password": "pw"}).json()
-        client.headers["Authorization"] = f"Bearer {token['access_token']}"
+        token = log_in(client, "alice", "pw")
         body = {
             "groupName": "g",
             "desc": "d",
@@ -274,7 +267,7 @@ def test_results_are_kept_and_survive_a_restart(tmp_path: Path) -> None:
     again = start_server(data)
     try:
         with httpx.Client(base_url=again.url) as client:
-            client.headers["Authorization"] = f"Bearer {token['access_token']}"
+            client.headers["Authorization"] = f"Bearer {token}"
             kept = client.get(f"/group/{group_id}/control/{result['commandId']}")
             assert kept.status_code == 200
             assert kept.json() == result
@@ -340,23 +333,17 @@ def test_bad_control_requests(fleet: Fleet) -> None:
 
 
 def test_group_control_is_rate_limited_per_user(tmp_path: Path) -> None:
-    from devgroups.config import Settings
-    from devgroups.runtime import open_runtime
-    from tests.factories import make_user
-
     data = tmp_path / "data"
     server = start_server(data, "--control-rate", "0.1", "--control-burst", "2")
     try:
-        admin = open_runtime(Settings(data_dir=data))
-        for name in ("alice", "bob"):
-            make_user(admin.store, name, "pw")
-            devices.register_device(admin.store, f"{name}-d", "ck", "m1", "bk", name)
-        admin.close()
+        with admin_of(data) as admin:
+            for name in ("alice", "bob"):
+                make_user(admin.store, name, "pw")
+                devices.register_device(admin.store, f"{name}-d", "ck", "m1", "bk", name)
         answers: dict[str, list[httpx.Response]] = {}
         for name in ("alice", "bob"):
             with httpx.Client(base_url=server.url) as client:
-                token = client.post("/login", json={"username": name, "password": "pw"}).json()
-                client.headers["Authorization"] = f"Bearer {token['access_token']}"
+                log_in(client, name, "pw")
                 body = {
                     "groupName": "g",
                     "desc": "d",
@@ -423,47 +410,29 @@ def test_the_control_command_line(fleet: Fleet) -> None:
     sim = fleet.simulate(4, "--failing", "0.25")
     try:
         group_id = make_group(alice, sim.devices)
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "devgroups",
-                "control",
-                group_id,
-                '{"cmdId": 2, "power": 1}',
-                "--user",
-                "alice",
-                "--server",
-                fleet.server.url,
-                "--data-dir",
-                str(fleet.server.data_dir),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
+        done = run_devgroups(
+            fleet.server.data_dir,
+            "control",
+            group_id,
+            '{"cmdId": 2, "power": 1}',
+            "--user",
+            "alice",
+            "--server",
+            fleet.server.url,
         )
         assert done.returncode == 3, done.stderr
         assert "partial: 3/4 succeeded, 1 failed" in done.stdout
         for device in sim.devices:
             assert device["devTid"] in done.stdout
-        missing = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "devgroups",
-                "control",
-                "nope",
-                "{}",
-                "--user",
-                "alice",
-                "--server",
-                fleet.server.url,
-                "--data-dir",
-                str(fleet.server.data_dir),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
+        missing = run_devgroups(
+            fleet.server.data_dir,
+            "control",
+            "nope",
+            "{}",
+            "--user",
+            "alice",
+            "--server",
+            fleet.server.url,
         )
         assert missing.returncode == 1 and "6400026" in missing.stderr
     finally:

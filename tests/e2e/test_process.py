@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-from devgroups.config import Settings
-from devgroups.runtime import open_runtime
-from tests.e2e.conftest import Fleet
+from tests.e2e.conftest import Fleet, admin_of, log_in, run_devgroups
 from tests.e2e.server import start_server
 from tests.factories import device_json, make_devices, make_user
 
@@ -67,20 +64,9 @@ def test_concurrent_additions_never_pass_512(fleet: Fleet) -> None:
 
 def seed_alice(data_dir: Path, devices: int, db_url: str | None = None) -> list[dict[str, str]]:
     """Create alice (password pw) with devices, as the command line would beside the server."""
-    admin = open_runtime(Settings(data_dir=data_dir, db_url=db_url))
-    try:
+    with admin_of(data_dir, db_url) as admin:
         make_user(admin.store, "alice", "pw")
         return device_json(make_devices(admin.store, "alice", devices))
-    finally:
-        admin.close()
-
-
-def log_in(client: httpx.Client, name: str, password: str) -> str:
-    """Log client in; return its access token."""
-    answer = client.post("/login", json={"username": name, "password": password})
-    token: str = answer.json()["access_token"]
-    client.headers["Authorization"] = f"Bearer {token}"
-    return token
 
 
 def test_answered_writes_survive_kill_9(tmp_path: Path) -> None:
@@ -112,12 +98,7 @@ def test_answered_writes_survive_kill_9(tmp_path: Path) -> None:
 
 def test_command_line_works_while_the_server_runs(fleet: Fleet) -> None:
     def devgroups(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "devgroups", *args, "--data-dir", str(fleet.server.data_dir)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run_devgroups(fleet.server.data_dir, *args)
 
     made = devgroups("user", "add", "carol", "--password", "pw")
     assert made.returncode == 0, made.stderr
