@@ -19,6 +19,7 @@ import orjson
 from devgroups.bus.ports import DeviceGone, DeviceReply, DeviceTimeout
 from devgroups.channels import codes
 from devgroups.channels.protocol import response
+from devgroups.domain.limits import TokenBucket
 from devgroups.domain.model import Device
 from devgroups.services import devices
 
@@ -35,10 +36,9 @@ def event(action: str, dev_tid: str, **params: Any) -> dict[str, Any]:
 
 class DeviceConnection(asyncio.Protocol):
     __slots__ = (
-        "allowance",
         "backlog",
+        "bucket",
         "buffer",
-        "checked_at",
         "device",
         "discarding",
         "gateway",
@@ -61,8 +61,8 @@ class DeviceConnection(asyncio.Protocol):
         self.pending: dict[int, asyncio.Future[DeviceReply]] = {}
         self.next_msg_id = 0
         self.last_seen = time.monotonic()
-        self.allowance = gateway.limits.burst
-        self.checked_at = self.last_seen
+        limits = gateway.limits
+        self.bucket = TokenBucket(limits.rate, limits.burst, limits.burst)
         self.replaced = False
 
     # asyncio.Protocol
@@ -113,7 +113,7 @@ class DeviceConnection(asyncio.Protocol):
     def _line(self, line: bytes) -> None:
         if not line.strip() or self.transport is None or self.transport.is_closing():
             return
-        if not self._within_rate():
+        if not self.bucket.take():
             self.reply(None, "error", codes.FLOODING, "too many messages: disconnected")
             self.close()
             return
@@ -131,17 +131,6 @@ class DeviceConnection(asyncio.Protocol):
             self.reply(None, "error", codes.JSON_PARSE_ERROR, "a message is a JSON object")
             return
         self._dispatch(message)
-
-    def _within_rate(self) -> bool:
-        limits = self.gateway.limits
-        now = time.monotonic()
-        refill = self.allowance + (now - self.checked_at) * limits.rate
-        self.allowance = max(self.allowance, min(limits.burst, refill))
-        self.checked_at = now
-        if self.allowance < 1:
-            return False
-        self.allowance -= 1
-        return True
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         action = message.get("action")
@@ -238,7 +227,7 @@ class DeviceConnection(asyncio.Protocol):
         future: asyncio.Future[DeviceReply] = asyncio.get_running_loop().create_future()
         self.pending[msg_id] = future
         # The answer and the report that follows it are owed to us: they are not flooding.
-        self.allowance += 2
+        self.bucket.credit(2)
         self.send(
             {
                 "msgId": msg_id,

@@ -9,10 +9,8 @@ Offline members are reported at once; a slow or silent member delays no other.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -27,6 +25,7 @@ from devgroups.domain.errors import (
     IdempotencyKeyReused,
     RateLimited,
 )
+from devgroups.domain.limits import TokenBucket
 from devgroups.services.clock import now_ms
 from devgroups.services.groups import GroupReader, Listing
 from devgroups.store.ports import Store
@@ -36,23 +35,6 @@ from devgroups.store.ports import Store
 STALE_RUNNING_MS = control.MAX_TIMEOUT_MS + 30_000
 
 OnResult = Callable[[MemberResult], None]
-
-
-@dataclass
-class TokenBucket:
-    rate: float
-    burst: float
-    tokens: float
-    at: float = field(default_factory=time.monotonic)
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class GroupControl:
@@ -102,7 +84,10 @@ class GroupControl:
         self._running[(uid, key)] = (hash_, future)
         try:
             result = await self._send(uid, group_id, data, timeout_ms, key, hash_, on_result)
-        except BaseException as err:
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as err:
             future.set_exception(err)
             future.exception()  # retrieved: a failure no retry waits for is not an error
             raise
