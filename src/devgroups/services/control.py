@@ -27,7 +27,7 @@ from devgroups.domain.errors import (
 )
 from devgroups.domain.limits import TokenBucket
 from devgroups.services.clock import now_ms
-from devgroups.services.groups import GroupReader, Listing
+from devgroups.services.groups import GroupReader
 from devgroups.store.ports import Store
 
 # A command still marked running after this long was cut short (the server stopped):
@@ -107,7 +107,9 @@ class GroupControl:
         on_result: OnResult | None,
     ) -> dict[str, Any]:
         self._check_rate(uid)
-        group = (await self._listing(uid)).find(group_id)
+        # One consistent read of the user's groups, confirmed current, finished here:
+        # before anything is sent.
+        group = (await self.groups.current(uid)).find(group_id)
         command_id = uuid.uuid4().hex
         if key is not None:
             stored = await asyncio.to_thread(self._claim, uid, key, hash_, group_id, command_id)
@@ -127,7 +129,7 @@ class GroupControl:
 
     async def result(self, uid: str, group_id: str, command_id: str) -> dict[str, Any]:
         """A past command's result (or, while it runs, that it runs)."""
-        (await self._listing(uid)).find(group_id)
+        (await self.groups.current(uid)).find(group_id)
         unsaved = self._unsaved.get(command_id)
         if unsaved is not None and unsaved[:2] == (uid, group_id):
             return unsaved[2]
@@ -139,7 +141,7 @@ class GroupControl:
 
     async def status(self, uid: str, group_id: str) -> dict[str, Any]:
         """Which members are online, and the last state each reported."""
-        group = (await self._listing(uid)).find(group_id)
+        group = (await self.groups.current(uid)).find(group_id)
         members: list[dict[str, Any]] = []
         for member in group.members:
             report = self.link.last_report(member.dev_tid)
@@ -169,14 +171,6 @@ class GroupControl:
             bucket = self._buckets[uid] = TokenBucket(self.rate, self.burst, self.burst)
         if not bucket.take():
             raise RateLimited(f"{RateLimited.desc}: {self.rate:g} group commands a second")
-
-    async def _listing(self, uid: str) -> Listing:
-        # One consistent read of the user's groups, confirmed current; it ends here,
-        # before anything is sent.
-        listing = self.groups.fresh(uid)
-        if listing is None:
-            listing = await asyncio.to_thread(self.groups.listing, uid)
-        return listing
 
     async def _run(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections import OrderedDict
@@ -144,6 +145,13 @@ class GroupReader:
         if version is None:
             raise InvalidToken("Invalid token: no such user")
         return cached if version == cached.version else None
+
+    async def current(self, uid: str) -> Listing:
+        """The user's current listing: from the cache if confirmed, else read in a thread."""
+        listing = self.fresh(uid)
+        if listing is None:
+            listing = await asyncio.to_thread(self.listing, uid)
+        return listing
 
     def listing(self, uid: str) -> Listing:
         """Return the user's current listing, reading it in a transaction if it changed."""

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Path, Query, Response
-from starlette.concurrency import run_in_threadpool
 
 from devgroups.domain.model import DeviceRef
 from devgroups.http.deps import CurrentUser, Db, RuntimeDep
@@ -48,10 +47,7 @@ async def list_groups(
     groupId: Annotated[Ident | None, Query(description="Only this group")] = None,  # noqa: N803
 ) -> Response:
     """List the caller's groups, or the one named by groupId."""
-    reader = runtime.groups
-    listing = reader.fresh(user.uid)
-    if listing is None:
-        listing = await run_in_threadpool(reader.listing, user.uid)
+    listing = await runtime.groups.current(user.uid)
     return Response(listing_body(listing, groupId), media_type=JSON)
 
 
