@@ -162,9 +162,6 @@ class DeviceGateway:
                 device.dev_tid, device.ctrl_key, device.bind_key, device.mid, owner_uid
             )
 
-    def online_count(self) -> int:
-        return len(self._online)
-
     def opened(self, connection: DeviceConnection) -> None:
         self._connections.add(connection)
 
